@@ -1,0 +1,28 @@
+# Every dependency comes from a Debian 12 package; scripts/setup.sh installs them.
+find_package(PkgConfig REQUIRED)
+find_package(Threads REQUIRED)
+find_package(nlohmann_json 3 REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(fmt REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(date REQUIRED)
+
+# SOCI 4.0.3 ships neither a CMake config nor a pkg-config file.
+find_path(SOCI_INCLUDE_DIR soci/soci.h REQUIRED)
+find_library(SOCI_CORE_LIB soci_core REQUIRED)
+find_library(SOCI_SQLITE_LIB soci_sqlite3 REQUIRED)
+find_library(SOCI_POSTGRESQL_LIB soci_postgresql REQUIRED)
+pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
+pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
+add_library(soci INTERFACE)
+# soci/postgresql/soci-postgresql.h includes <libpq-fe.h>, which Debian keeps in /usr/include/postgresql.
+target_include_directories(soci SYSTEM INTERFACE ${SOCI_INCLUDE_DIR} /usr/include/postgresql)
+target_link_libraries(soci INTERFACE ${SOCI_SQLITE_LIB} ${SOCI_POSTGRESQL_LIB} ${SOCI_CORE_LIB}
+                      PkgConfig::SQLITE3 PkgConfig::LIBPQ ${CMAKE_DL_LIBS})
+
+if(BISK_BUILD_TESTS OR BISK_BUILD_BENCH)
+  find_package(GTest REQUIRED)
+endif()
+if(BISK_BUILD_BENCH)
+  find_package(benchmark REQUIRED)
+endif()

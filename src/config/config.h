@@ -1,0 +1,82 @@
+// SPEC §2: the effective configuration. Precedence, lowest first: built-in
+// defaults < env file < process environment < command-line flags.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "common/time.h"
+
+namespace bisk {
+
+enum class ValueSource { kDefault, kEnvFile, kEnvironment, kFlag };
+std::string_view source_name(ValueSource source);  // "default", "env file", "environment", "flag"
+
+// Typed values, validated.
+struct Settings {
+  std::string database_url;
+  std::string runner_impl;  // ffmpeg_all | ffmpeg_one
+  bool strict_binaries = true;
+  std::string heartbeat_url;
+  std::optional<std::string> heartbeat_key;
+  std::string snapshot_dir;
+  std::string media_dir;
+  std::optional<int> gpu_index;
+  std::string ffmpeg_bin;
+  std::string ffprobe_bin;
+  std::string model_dir;
+  std::string listen;  // host:port
+  std::string time_zone_name;
+  TimeZone time_zone = nullptr;
+  int enforcer_interval = 15;  // seconds
+  std::string enforcer_lock_file;
+  std::string log_dir;
+  std::string node;
+  std::string node_role;  // primary | secondary
+  std::optional<std::string> secret_key;
+  std::string env_file;  // the env file that was read, empty when none
+};
+
+// One line of `bisk config`.
+struct ConfigEntry {
+  std::string key;    // e.g. "BISK_DATABASE_URL"
+  std::string value;  // secrets masked, URLs with passwords masked
+  ValueSource source = ValueSource::kDefault;
+};
+
+struct LoadedConfig {
+  Settings settings;
+  std::vector<ConfigEntry> entries;   // every known key, in SPEC §2 order
+  std::vector<std::string> warnings;  // deprecated names, unknown BISK_* keys, the public example key …
+  std::vector<std::string> notes;     // informational (e.g. DJANGO_SETTINGS_MODULE ignored)
+};
+
+struct ConfigInputs {
+  // --env-file; else BISK_ENV_FILE from `environment`; else default_env_file
+  // when it exists. A named file that does not exist is an error.
+  std::optional<std::string> env_file_flag;
+  std::string default_env_file = "/etc/bisk/bisk.env";
+  std::map<std::string, std::string> environment;
+  std::map<std::string, std::string> flags;  // variable name → value, e.g. {"BISK_LISTEN", "0.0.0.0:8000"}
+};
+
+// Every problem in one message, one line each, naming the key, where the value
+// came from, and what is allowed (e.g. "BISK_RUNNER_IMPL=foo (environment): must be
+// ffmpeg_all or ffmpeg_one").
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+LoadedConfig load_config(const ConfigInputs& inputs);
+
+// The process environment as a map.
+std::map<std::string, std::string> current_environment();
+
+// The text `bisk config` prints: "KEY=value  (source)" lines.
+std::string render_config(const LoadedConfig& config);
+
+}  // namespace bisk
