@@ -3,7 +3,7 @@
 #include <array>
 #include <cctype>
 #include <charconv>
-#include <sstream>
+#include <cstdio>
 
 namespace bisk {
 namespace {

@@ -56,7 +56,8 @@ struct LoadedConfig {
 
 struct ConfigInputs {
   // --env-file; else BISK_ENV_FILE from `environment`; else default_env_file
-  // when it exists. A named file that does not exist is an error.
+  // when it exists. A named file that does not exist is an error; an empty
+  // name means no env file at all (not even the default).
   std::optional<std::string> env_file_flag;
   std::string default_env_file = "/etc/bisk/bisk.env";
   std::map<std::string, std::string> environment;
@@ -76,7 +77,9 @@ LoadedConfig load_config(const ConfigInputs& inputs);
 // The process environment as a map.
 std::map<std::string, std::string> current_environment();
 
-// The text `bisk config` prints: "KEY=value  (source)" lines.
+// The text `bisk config` prints: aligned "KEY=value  # source" lines (secrets
+// masked), then "env file: PATH" or "no env file", then "warning: …" and
+// "note: …" lines.
 std::string render_config(const LoadedConfig& config);
 
 }  // namespace bisk

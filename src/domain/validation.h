@@ -27,6 +27,10 @@ std::vector<FieldError> validate(const Student& student);
 // windows that merely touch are fine.
 std::vector<FieldError> find_window_overlaps(const std::vector<ScheduleWindow>& windows);
 
+// How messages name a window: "Mon 08:00–12:00", "Sun 22:00–Mon 02:00" (overnight),
+// "Mon (whole day)".
+std::string describe_window(const ScheduleWindow& window);
+
 // "a; b; c" for messages.
 std::string join_errors(const std::vector<FieldError>& errors);
 

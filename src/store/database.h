@@ -29,18 +29,28 @@ class Database {
   Database& operator=(const Database&) = delete;
 
  private:
+  friend class Transaction;
   Database(Backend backend, std::string display_url) : backend_(backend), display_url_(std::move(display_url)) {}
   Backend backend_;
   std::string display_url_;
   soci::session session_;
+  int transaction_depth_ = 0;  // open Transactions; inner ones are savepoints
 };
 
 // A transaction scope: rolls back on destruction unless commit() was called.
 // On SQLite it begins with BEGIN IMMEDIATE, so concurrent writers wait on the
 // busy timeout instead of failing when a read lock would have to be upgraded.
+// Transactions nest: one opened while another is open on the same Database is
+// a savepoint, so store methods (which open their own) compose into a caller's.
 class Transaction {
  public:
+  // kReadOnly is for a group of reads that must see one consistent state: on
+  // SQLite a deferred BEGIN (WAL readers never block or wait for writers), on
+  // PostgreSQL REPEATABLE READ READ ONLY (one snapshot for every statement, which
+  // READ COMMITTED does not give). Only the outermost transaction's mode counts.
+  enum class Mode { kReadWrite, kReadOnly };
   explicit Transaction(Database& db);
+  Transaction(Database& db, Mode mode);
   ~Transaction();
   void commit();
 
@@ -49,6 +59,7 @@ class Transaction {
 
  private:
   Database& db_;
+  int depth_;  // 1 for the outermost transaction, > 1 for a savepoint
   bool open_ = true;
 };
 

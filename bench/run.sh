@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs every benchmark on a release build and prints their tables (numbers go
+# into the README's benchmark section). Starts and stops a throwaway PostgreSQL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh >/dev/null
+cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DBISK_BUILD_TESTS=OFF >/dev/null
+cmake --build build-bench -j "$(nproc)" --target desired_set_bench >/dev/null
+pg_dir=$(mktemp -d /tmp/bisk-bench-pg.XXXXXX)
+trap 'scripts/pg_cluster.sh stop "$pg_dir"' EXIT
+pg_url=$(scripts/pg_cluster.sh start "$pg_dir")
+echo "## desired set (bench/desired_set_bench.cc)"
+build-bench/bench/desired_set_bench --pg "$pg_url"

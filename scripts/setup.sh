@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs, idempotently, every Debian package BISK's build, tests and demo
+# need. Safe to run again: it asks apt only when something is missing.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  g++ cmake make pkg-config git ca-certificates clang-format
+  # libraries (SPEC §1)
+  libcpp-httplib-dev nlohmann-json3-dev libsoci-dev libsqlite3-dev libpq-dev libspdlog-dev libfmt-dev
+  libcli11-dev libhowardhinnant-date-dev libsodium-dev libsystemd-dev
+  # Debian's SOCI headers include Boost.Fusion (SOCI_HAVE_BOOST) without depending on it
+  libboost-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # runtime: time zone data, the throwaway PostgreSQL server of the tests, runuser
+  tzdata postgresql-15 util-linux sqlite3
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  echo "setup: all ${#packages[@]} Debian packages present"
+  exit 0
+fi
+
+echo "setup: installing ${missing[*]}"
+sudo_cmd=()
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null || { echo "setup: run as root (or install sudo) to install: ${missing[*]}" >&2; exit 1; }
+  sudo_cmd=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -q
+"${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
