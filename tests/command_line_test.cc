@@ -160,6 +160,7 @@ TEST_P(CommandLineTest, PolicyWindowsExceptionsAndOverlapValidation) {
   EXPECT_EQ(policy["windows"].size(), 6u);
   EXPECT_EQ(policy["exceptions"][0]["date"], "2026-12-25");
   EXPECT_EQ(policy["camera_ids"], nlohmann::json::array({1}));
+  EXPECT_THAT(ok({"policy", "list"}), HasSubstr("Mon-Fri 08:00-12:00 profile 1; Sun 22:00-02:00 profile 1"));
 
   const auto overlap =
       bisk({"policy", "update", "Main", "--window", "mon,08:00,12:00,HD", "--window", "mon,11:00,13:00,HD"});
@@ -313,6 +314,29 @@ TEST_F(CommandLineConfigTest, ConfigShowsSourcesAndHidesSecrets) {
   EXPECT_THAT(result.out, HasSubstr("flag"));
   EXPECT_THAT(result.out + result.err, Not(HasSubstr("file-secret-123")));
   EXPECT_THAT(result.out + result.err, Not(HasSubstr("db-pass-456")));
+}
+
+TEST_F(CommandLineConfigTest, TheOriginalsExampleEnvFileWorksAsIs) {
+  // /etc/bisk/bisk.env as the original's operations guide shows it, inline comments included.
+  std::ofstream(dir_.file("bisk.env")) << "DJANGO_SETTINGS_MODULE=bisk.settings\n"
+                                          "BISK_RUNNER_IMPL=ffmpeg_all        # ffmpeg_all | ffmpeg_one\n"
+                                          "BISK_STRICT_BINARIES=1\n"
+                                          "\n"
+                                          "# Heartbeat envs consumed by settings.py\n"
+                                          "BISK_HEARTBEAT_URL=http://127.0.0.1:8000/api/runner/heartbeat/\n"
+                                          "BISK_HEARTBEAT_KEY=dev-key-change-me\n"
+                                          "\n"
+                                          "# Optional overrides:\n"
+                                          "# BISK_SNAPSHOT_DIR=\n"
+                                          "# BISK_GPU_INDEX=\n";
+  const auto result = bisk({"config"}, {{"BISK_ENV_FILE", dir_.file("bisk.env")}});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_TRUE(std::regex_search(result.out, std::regex(R"(BISK_RUNNER_IMPL=ffmpeg_all +# env file)"))) << result.out;
+  EXPECT_THAT(result.out, HasSubstr("DJANGO_SETTINGS_MODULE"));
+  EXPECT_THAT(result.out, Not(HasSubstr("dev-key-change-me\n")));  // the key value itself is hidden
+  // The example-key warning is shown once, on standard output with the rest.
+  EXPECT_THAT(result.out, HasSubstr("warning: BISK_HEARTBEAT_KEY is the public example value"));
+  EXPECT_EQ(result.err, "");
 }
 
 TEST_F(CommandLineConfigTest, CheckNamesEachFailureWithItsFixAndPassesWhenAllIsInPlace) {

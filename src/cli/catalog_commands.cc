@@ -1,7 +1,9 @@
 // The traits that turn each configuration entity into `bisk NOUN …` commands.
 
 #include <iostream>
+#include <map>
 #include <sstream>
+#include <tuple>
 
 #include "cli/commands.h"
 #include "cli/crud_commands.h"
@@ -153,9 +155,29 @@ struct ProfileTraits {
   }
 };
 
-std::string window_summary(const ScheduleWindow& window) {
-  return std::string(weekday_name(window.day_of_week)) + " " + format_hhmm(window.start_minute) + "-" +
-         format_hhmm(window.end_minute) + " profile " + std::to_string(window.profile_id);
+// "Mon-Fri 08:00-15:00 profile 1": windows alike but for the day, on one line.
+std::vector<std::string> summarize_windows(const std::vector<ScheduleWindow>& windows) {
+  std::map<std::tuple<int, int, Id>, WeekdaySet> days_by_shape;
+  for (const auto& window : windows) {
+    days_by_shape[{window.start_minute, window.end_minute, window.profile_id}].add(window.day_of_week);
+  }
+  std::vector<std::string> lines;
+  for (const auto& [shape, days] : days_by_shape) {
+    const auto& [start, end, profile_id] = shape;
+    std::string day_text;
+    const auto list = days.to_list();
+    for (size_t i = 0; i < list.size();) {
+      size_t j = i;
+      while (j + 1 < list.size() && list[j + 1] == list[j] + 1) ++j;
+      if (!day_text.empty()) day_text += ",";
+      day_text += weekday_name(list[i]);
+      if (j > i) day_text += std::string(j > i + 1 ? "-" : ",") + std::string(weekday_name(list[j]));
+      i = j + 1;
+    }
+    lines.push_back(day_text + " " + format_hhmm(start) + "-" + format_hhmm(end) + " profile " +
+                    std::to_string(profile_id));
+  }
+  return lines;
 }
 
 struct PolicyTraits {
@@ -172,8 +194,8 @@ struct PolicyTraits {
   }
   static Json to_json(const SchedulePolicy& policy, TimeZone) { return bisk::to_json(policy); }
   static Json table_row(const SchedulePolicy& policy, TimeZone) {
-    Json windows = Json::array();
-    for (const auto& window : policy.windows) windows.push_back(window_summary(window));
+    std::string windows;
+    for (const auto& line : summarize_windows(policy.windows)) windows += (windows.empty() ? "" : "; ") + line;
     Json exceptions = Json::array();
     for (const auto& exception : policy.exceptions) exceptions.push_back(format_date(exception.date));
     return {{"id", policy.id},

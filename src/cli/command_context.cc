@@ -14,7 +14,8 @@ const LoadedConfig& CommandContext::config() {
     inputs.environment = current_environment();
     inputs.flags = flag_overrides;
     config_ = load_config(inputs);
-    for (const auto& warning : config_->warnings) std::cerr << "warning: " << warning << "\n";
+    if (warnings_to_stderr)
+      for (const auto& warning : config_->warnings) std::cerr << "warning: " << warning << "\n";
   }
   return *config_;
 }

@@ -17,6 +17,8 @@ class CommandContext {
   // Global flags: --env-file and variable overrides ({"BISK_DATABASE_URL", …}).
   std::optional<std::string> env_file_flag;
   std::map<std::string, std::string> flag_overrides;
+  // Off for `bisk config`, which prints the warnings itself.
+  bool warnings_to_stderr = true;
 
   const LoadedConfig& config();
   const Settings& settings() { return config().settings; }

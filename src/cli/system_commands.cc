@@ -38,7 +38,10 @@ void add_migrate_command(CLI::App& app, CommandContext& context) {
 
 void add_config_command(CLI::App& app, CommandContext& context) {
   auto* config = app.add_subcommand("config", "Print the effective configuration and where each value comes from");
-  config->callback([&context] { std::cout << render_config(context.config()); });
+  config->callback([&context] {
+    context.warnings_to_stderr = false;
+    std::cout << render_config(context.config());
+  });
 }
 
 // One line of `bisk check`: what was checked and, when it failed, how to fix it.

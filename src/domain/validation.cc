@@ -9,6 +9,7 @@
 #include <initializer_list>
 #include <string_view>
 
+#include "common/text.h"
 #include "common/url.h"
 
 namespace bisk {
@@ -22,16 +23,6 @@ constexpr size_t kMaxStudentCodeChars = 64;
 constexpr int kMinutesPerWeek = 7 * kMinutesPerDay;
 // sched_setaffinity's cpu_set_t holds CPUs 0..1023.
 constexpr int kMaxCpu = 1023;
-
-// Built by appending: GCC 12's -Wrestrict misfires on "'" + std::string(...) at -O2.
-std::string quoted(std::string_view text) {
-  std::string result;
-  result.reserve(text.size() + 2);
-  result += '\'';
-  result += text;
-  result += '\'';
-  return result;
-}
 
 std::string format_number(double value) {
   char buf[32];

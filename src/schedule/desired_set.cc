@@ -6,8 +6,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "common/text.h"
 #include "schedule/window_occurrence.h"
-#include "schedule/wording.h"
 
 namespace bisk {
 namespace {

@@ -1,9 +1,9 @@
 #include <algorithm>
 
+#include "common/text.h"
 #include "domain/validation.h"
 #include "schedule/desired_set.h"
 #include "schedule/window_occurrence.h"
-#include "schedule/wording.h"
 
 namespace bisk {
 namespace {

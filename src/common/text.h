@@ -1,4 +1,4 @@
-// Private to the schedule component: small pieces of the sentences it writes.
+// Small pieces of the sentences BISK writes to operators.
 #pragma once
 
 #include <string>
@@ -6,8 +6,8 @@
 
 namespace bisk {
 
-// 'text' in single quotes, as names appear in details and explanations. Built by
-// appending: GCC 12's -Wrestrict misfires on "'" + std::string(...) at -O2.
+// 'text' in single quotes, as names appear in messages. Built by appending:
+// GCC 12's -Wrestrict misfires on "'" + std::string(...) at -O2.
 inline std::string quoted(std::string_view text) {
   std::string result;
   result.reserve(text.size() + 2);
