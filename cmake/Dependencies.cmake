@@ -20,6 +20,11 @@ target_include_directories(soci SYSTEM INTERFACE ${SOCI_INCLUDE_DIR} /usr/includ
 target_link_libraries(soci INTERFACE ${SOCI_SQLITE_LIB} ${SOCI_POSTGRESQL_LIB} ${SOCI_CORE_LIB}
                       PkgConfig::SQLITE3 PkgConfig::LIBPQ ${CMAKE_DL_LIBS})
 
+# bisk serve
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+find_package(prometheus-cpp CONFIG REQUIRED)
+
 if(BISK_BUILD_TESTS OR BISK_BUILD_BENCH)
   find_package(GTest REQUIRED)
 endif()

@@ -10,9 +10,9 @@ packages=(
   libcpp-httplib-dev nlohmann-json3-dev libsoci-dev libsqlite3-dev libpq-dev libspdlog-dev libfmt-dev
   libcli11-dev libhowardhinnant-date-dev libsodium-dev libsystemd-dev
   # Debian's SOCI headers include Boost.Fusion (SOCI_HAVE_BOOST) without depending on it
-  libboost-dev
+  libboost-dev prometheus-cpp-dev
   # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev wrk
   # runtime: time zone data, the throwaway PostgreSQL server of the tests, runuser
   tzdata postgresql-15 util-linux sqlite3
 )

@@ -1,0 +1,62 @@
+// Operator authentication: admin sessions (cookie `bisk_session`, HttpOnly,
+// SameSite=Strict) with CSRF tokens for cookie-authenticated writes, and bearer
+// tokens (`Authorization: Bearer …`, from `bisk token create`) for scripts.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include <httplib.h>
+
+#include "domain/entities.h"
+#include "web/web_context.h"
+
+namespace bisk {
+
+// argon2id through libsodium (crypto_pwhash_str).
+std::string hash_password(const std::string& password);
+bool verify_password(const std::string& password, const std::string& password_hash);
+
+// 32 random bytes, URL-safe base64; and the SHA-256 hex digest stored for it.
+std::string random_token();
+std::string token_digest(const std::string& token);
+
+struct Principal {
+  Id user_id = 0;
+  std::string username;
+  bool is_admin = false;
+  enum class Via { kSession, kBearer } via = Via::kSession;
+  std::string csrf_token;  // sessions only
+};
+
+using AuthedHandler = std::function<void(const httplib::Request&, httplib::Response&, const Principal&)>;
+
+// Runs `handler` only for an authenticated admin: no or a bad credential → 401
+// JSON; an authenticated non-admin → 403; a cookie-authenticated request other
+// than GET/HEAD without the session's CSRF token (header X-CSRF-Token or form
+// field csrf_token) → 403.
+httplib::Server::Handler admin_only(WebContext& context, AuthedHandler handler);
+
+// Refuses repeated failed logins: after 5 failures within 15 minutes for a
+// username or a client address, further attempts are answered 429 with
+// Retry-After until the window has passed.
+class LoginRateLimiter {
+ public:
+  // Seconds to wait when the attempt must be refused now, else 0.
+  int retry_after_s(const std::string& username, const std::string& address);
+  void record_failure(const std::string& username, const std::string& address);
+  void record_success(const std::string& username, const std::string& address);
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, std::vector<std::chrono::steady_clock::time_point>> failures_;
+};
+
+// POST /api/v1/login {"username","password"} → sets the session cookie and
+// returns {"ok":true,"csrf_token":…}; POST /api/v1/logout.
+void register_auth_routes(httplib::Server& server, WebContext& context);
+
+}  // namespace bisk

@@ -1,0 +1,41 @@
+// What every request handler of `bisk serve` shares: the configuration, a
+// database connection for the calling thread, the metrics and the in-process
+// state that must outlive one request (heartbeat gate, login limiter).
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "config/config.h"
+#include "store/database.h"
+
+namespace bisk {
+
+class Metrics;             // web/metrics.h
+class HeartbeatGate;       // web/heartbeat_api.h
+class LoginRateLimiter;    // web/auth.h
+
+class WebContext {
+ public:
+  explicit WebContext(Settings settings);
+  ~WebContext();
+
+  const Settings& settings() const { return settings_; }
+  TimeZone zone() const { return settings_.time_zone; }
+  // This thread's connection, opened on first use (SOCI sessions are not
+  // thread-safe; server threads live as long as the server).
+  Database& db();
+
+  Metrics& metrics() { return *metrics_; }
+  HeartbeatGate& heartbeat_gate() { return *heartbeat_gate_; }
+  LoginRateLimiter& login_limiter() { return *login_limiter_; }
+
+ private:
+  Settings settings_;
+  std::unique_ptr<Metrics> metrics_;
+  std::unique_ptr<HeartbeatGate> heartbeat_gate_;
+  std::unique_ptr<LoginRateLimiter> login_limiter_;
+};
+
+}  // namespace bisk
