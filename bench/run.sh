@@ -11,3 +11,5 @@ trap 'scripts/pg_cluster.sh stop "$pg_dir"' EXIT
 pg_url=$(scripts/pg_cluster.sh start "$pg_dir")
 echo "## desired set (bench/desired_set_bench.cc)"
 build-bench/bench/desired_set_bench --pg "$pg_url"
+echo "## heartbeat endpoint vs the Django anchor (bench/heartbeat_bench.sh)"
+bench/heartbeat_bench.sh

@@ -15,6 +15,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev wrk
   # runtime: time zone data, the throwaway PostgreSQL server of the tests, runuser
   tzdata postgresql-15 util-linux sqlite3
+  # ffprobe for stream tests (and, with the runner, ffmpeg)
+  ffmpeg
 )
 
 missing=()

@@ -55,6 +55,8 @@ int run_cli(int argc, char** argv) {
   add_catalog_commands(app, context);
   add_schedule_commands(app, context);
   add_system_commands(app, context);
+  add_server_commands(app, context);
+  add_user_commands(app, context);
   try {
     app.parse(argc, argv);
     return 0;
@@ -75,6 +77,8 @@ int run_cli(int argc, char** argv) {
   } catch (const StoreError& error) {
     std::cerr << "bisk: " << error.what() << "\n";
     return error.kind() == StoreError::Kind::kInvalid ? 2 : 1;
+  } catch (const CommandExit& exit) {
+    return exit.code();
   } catch (const CommandError& error) {
     std::cerr << "bisk: " << error.what() << "\n";
     return 1;

@@ -9,8 +9,9 @@
 #include "cli/output.h"
 #include "cli/value_parsers.h"
 #include "schedule/desired_set.h"
-#include "schedule/occurrence_roll.h"
+#include "schedule/desired_set_json.h"
 #include "store/catalog_stores.h"
+#include "store/occurrence_roller.h"
 #include "store/schedule_loader.h"
 
 namespace bisk {
@@ -53,10 +54,7 @@ void add_periods_commands(CLI::App& app, CommandContext& context) {
     const Instant now = now_instant();
     const LocalDate first = from->empty() ? to_local(now, zone).date : parse_date_flag("from", *from);
     const LocalDate last = add_days(first, *days - 1);
-    OccurrenceStore occurrences(context.database());
-    const RollPlan plan = plan_occurrence_roll(PeriodTemplateStore(context.database()).list(),
-                                               occurrences.list_dated(first, last), first, *days, now, zone);
-    const auto applied = occurrences.apply(plan);
+    const auto applied = roll_occurrences(context.database(), zone, now, first, *days);
     std::cout << "Rolled period occurrences for " << format_date(first) << " to " << format_date(last) << " ("
               << zone->name() << "): " << applied.inserted << " created, " << applied.updated << " updated, "
               << applied.deleted << " deleted.\n";
@@ -121,21 +119,7 @@ void add_desired_command(CLI::App& app, CommandContext& context) {
     const ScheduleSnapshot snapshot = load_snapshot_around(context, at);
     const DesiredSet set = compute_desired_set(snapshot, at, context.zone(), scope);
     if (*as_json) {
-      Json desired_rows = Json::array();
-      for (const auto& pair : set.desired) {
-        desired_rows.push_back(
-            {{"camera_id", pair.camera_id}, {"profile_id", pair.profile_id}, {"policy_id", pair.policy_id}});
-      }
-      Json not_desired_rows = Json::array();
-      for (const auto& item : set.not_desired) {
-        not_desired_rows.push_back(
-            {{"camera_id", item.camera_id}, {"reason", reason_code(item.reason)}, {"detail", item.detail}});
-      }
-      std::cout << Json{{"at", format_instant(at, context.zone())},
-                        {"desired", desired_rows},
-                        {"not_desired", not_desired_rows}}
-                       .dump(2)
-                << "\n";
+      std::cout << desired_set_json(set, context.zone()).dump(2) << "\n";
       return;
     }
     const auto cameras = names_by_id(snapshot.cameras);

@@ -135,7 +135,7 @@ CheckResult check_heartbeat_key(const Settings& settings) {
   if (!settings.heartbeat_key || settings.heartbeat_key->empty()) {
     return {false, "BISK_HEARTBEAT_KEY", "not set - set it in the env file; bisk serve refuses to start without it"};
   }
-  if (*settings.heartbeat_key == "dev-key-change-me") {
+  if (uses_example_heartbeat_key(settings)) {
     return {false, "BISK_HEARTBEAT_KEY",
             "is the public example key - replace it with a random one (openssl rand -hex 32)"};
   }

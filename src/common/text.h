@@ -6,8 +6,7 @@
 
 namespace bisk {
 
-// 'text' in single quotes, as names appear in messages. Built by appending:
-// GCC 12's -Wrestrict misfires on "'" + std::string(...) at -O2.
+// 'text' in single quotes, as names appear in messages.
 inline std::string quoted(std::string_view text) {
   std::string result;
   result.reserve(text.size() + 2);

@@ -19,7 +19,6 @@ namespace bisk {
 namespace {
 
 constexpr std::string_view kEnvFileKey = "BISK_ENV_FILE";
-constexpr std::string_view kExampleHeartbeatKey = "dev-key-change-me";
 
 // ---- Layers: where values come from ------------------------------------------
 
@@ -278,22 +277,29 @@ const KeyDef* find_key_by_deprecated_name(std::string_view name) {
   return nullptr;
 }
 
+// An empty value of an optional key means "unset": a higher layer can unset it that way.
+Value without_empty_optional(const KeyDef& key, Value value) {
+  if (value.text && value.text->empty() && is_optional(key)) value.text.reset();
+  return value;
+}
+
 Value resolve(const KeyDef& key, const Layers& layers) {
-  auto value = lookup(layers, key.name);
-  if (!value && !key.deprecated_name.empty()) {
-    value = lookup(layers, key.deprecated_name);
-    if (value) value->origin += ", as " + std::string(key.deprecated_name);
-  }
-  if (!value) {
-    value = Value{.origin = std::string(source_name(ValueSource::kDefault))};
-    if (key.computed_fallback) {
-      value->text = key.computed_fallback(layers);
-    } else if (!key.fallback.empty()) {
-      value->text = std::string(key.fallback);
+  if (auto value = lookup(layers, key.name)) return without_empty_optional(key, std::move(*value));
+  if (!key.deprecated_name.empty()) {
+    if (auto value = lookup(layers, key.deprecated_name)) {
+      value->origin += ", as ";
+      value->origin += key.deprecated_name;
+      return without_empty_optional(key, std::move(*value));
     }
   }
-  if (value->text && value->text->empty() && is_optional(key)) value->text.reset();
-  return *value;
+  Value value;
+  value.origin = std::string(source_name(ValueSource::kDefault));
+  if (key.computed_fallback) {
+    value.text = key.computed_fallback(layers);
+  } else if (!key.fallback.empty()) {
+    value.text = std::string(key.fallback);
+  }
+  return without_empty_optional(key, std::move(value));
 }
 
 std::string snapshot_dir_fallback(const Layers& layers) {
@@ -500,7 +506,7 @@ std::vector<std::string> apply_keys(const Layers& layers, LoadedConfig& config) 
 }
 
 void warn_about_example_key(LoadedConfig& config) {
-  if (config.settings.heartbeat_key != kExampleHeartbeatKey) return;
+  if (!uses_example_heartbeat_key(config.settings)) return;
   config.warnings.push_back(
       "BISK_HEARTBEAT_KEY is the public example value dev-key-change-me: anyone who can reach the API can post "
       "heartbeats; set a random key, e.g. `openssl rand -hex 32`");
@@ -557,6 +563,8 @@ std::map<std::string, std::string> current_environment() {
   return environment;
 }
 
+bool uses_example_heartbeat_key(const Settings& settings) { return settings.heartbeat_key == kExampleHeartbeatKey; }
+
 std::string render_config(const LoadedConfig& config) {
   size_t width = 0;
   for (const ConfigEntry& entry : config.entries) width = std::max(width, entry.key.size() + 1 + entry.value.size());
@@ -567,7 +575,7 @@ std::string render_config(const LoadedConfig& config) {
     text += line + "  # " + std::string(source_name(entry.source)) + "\n";
   }
   const std::string& env_file = config.settings.env_file;
-  text += "\n" + (env_file.empty() ? std::string("no env file") : "env file: " + env_file) + "\n";
+  text += env_file.empty() ? "\nno env file\n" : "\nenv file: " + env_file + "\n";
   for (const std::string& warning : config.warnings) text += "warning: " + warning + "\n";
   for (const std::string& note : config.notes) text += "note: " + note + "\n";
   return text;

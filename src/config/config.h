@@ -6,11 +6,16 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/time.h"
 
 namespace bisk {
+
+// The public example value of BISK_HEARTBEAT_KEY from the original's guide:
+// accepted, with a loud warning wherever the key is used.
+inline constexpr std::string_view kExampleHeartbeatKey = "dev-key-change-me";
 
 enum class ValueSource { kDefault, kEnvFile, kEnvironment, kFlag };
 std::string_view source_name(ValueSource source);  // "default", "env file", "environment", "flag"
@@ -39,6 +44,8 @@ struct Settings {
   std::optional<std::string> secret_key;
   std::string env_file;  // the env file that was read, empty when none
 };
+
+bool uses_example_heartbeat_key(const Settings& settings);
 
 // One line of `bisk config`.
 struct ConfigEntry {

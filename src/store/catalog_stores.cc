@@ -457,8 +457,13 @@ OccurrenceStore::Applied OccurrenceStore::apply(const RollPlan& plan) {
 
 Id StudentStore::add(const Student& student) {
   throw_if_invalid(validate(student));
-  return with_store_errors(db_, student_code_taken(student),
-                           [&] { return insert_row(db_, "students", kStudentColumns, student_values(student)); });
+  return with_store_errors(db_, student_code_taken(student), [&] {
+    Transaction transaction(db_);
+    const Id id = insert_row(db_, "students", kStudentColumns, student_values(student));
+    bump_gallery_version(db_);
+    transaction.commit();
+    return id;
+  });
 }
 
 std::optional<Student> StudentStore::find(Id id) {
@@ -474,8 +479,11 @@ std::vector<Student> StudentStore::list() { return read_single_table(db_, read_s
 void StudentStore::update(const Student& student) {
   throw_if_invalid(validate(student));
   with_store_errors(db_, student_code_taken(student), [&] {
+    Transaction transaction(db_);
     require_changed(update_row(db_, "students", kStudentColumns, student_values(student), student.id), "student",
                     student.id);
+    bump_gallery_version(db_);
+    transaction.commit();
   });
 }
 
@@ -492,6 +500,7 @@ void StudentStore::remove(Id id) {
     }
     // Face templates go with the student (ON DELETE CASCADE).
     execute(db_, "DELETE FROM students WHERE id = :id", id);
+    bump_gallery_version(db_);
     transaction.commit();
   });
 }

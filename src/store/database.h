@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <unordered_map>
 
 #include <soci/soci.h>
 
@@ -25,6 +26,14 @@ class Database {
   // The URL with its password masked, for messages.
   const std::string& display_url() const { return display_url_; }
 
+  // What a connection keeps for its lifetime, by key: the statements of hot
+  // paths, prepared once (store/store_support.h, query_prepared).
+  class Cached {
+   public:
+    virtual ~Cached() = default;
+  };
+  std::unique_ptr<Cached>& cached(const std::string& key) { return cached_[key]; }
+
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
 
@@ -34,6 +43,8 @@ class Database {
   Backend backend_;
   std::string display_url_;
   soci::session session_;
+  // Declared after session_, so destroyed first: statements need their session.
+  std::unordered_map<std::string, std::unique_ptr<Cached>> cached_;
   int transaction_depth_ = 0;  // open Transactions; inner ones are savepoints
 };
 

@@ -277,6 +277,70 @@ CREATE TABLE user_sessions (
 CREATE INDEX user_sessions_user ON user_sessions (user_id);
 CREATE INDEX user_sessions_expires ON user_sessions (expires_at)
 )sql"},
+    {2, "0002_serve", R"sql(
+-- Sessions from before this migration have an empty token: one that must never match a form's.
+ALTER TABLE user_sessions ADD COLUMN csrf_token TEXT NOT NULL DEFAULT '';
+
+-- Bearer tokens for scripts (bisk token create); only a hash is kept, as for sessions.
+CREATE TABLE api_tokens (
+  id {id},
+  user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  token_hash TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL DEFAULT '',
+  created_at BIGINT NOT NULL,
+  last_used_at BIGINT
+);
+CREATE INDEX api_tokens_user ON api_tokens (user_id);
+
+-- One row per enforcer node, rewritten every reconcile: what /dash and /metrics show.
+CREATE TABLE enforcer_states (
+  node TEXT PRIMARY KEY,
+  pid INTEGER NOT NULL,
+  interval_s INTEGER NOT NULL,
+  last_run_at BIGINT,
+  last_ok_at BIGINT,
+  last_error TEXT,
+  last_tick_ms DOUBLE PRECISION,
+  updated_at BIGINT NOT NULL
+);
+
+-- The enforcer's restart state of a pair: backoff after failures, quarantine
+-- after a bad configuration (until the pair's spec hash changes).
+CREATE TABLE pair_states (
+  camera_id BIGINT NOT NULL REFERENCES cameras (id) ON DELETE CASCADE,
+  profile_id BIGINT NOT NULL REFERENCES stream_profiles (id) ON DELETE CASCADE,
+  node TEXT NOT NULL,
+  consecutive_failures INTEGER NOT NULL DEFAULT 0,
+  backoff_until_at BIGINT,
+  quarantine_reason TEXT,
+  quarantined_spec_hash TEXT,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (camera_id, profile_id)
+);
+CREATE INDEX pair_states_profile ON pair_states (profile_id);
+
+-- What operators ask of the enforcer; the web process only records, the
+-- enforcer carries out and marks handled. A request outlives its process row.
+CREATE TABLE enforcer_requests (
+  id {id},
+  kind TEXT NOT NULL CHECK (kind IN ('enforce_now', 'stop', 'restart', 'kill')),
+  process_id BIGINT REFERENCES running_processes (id) ON DELETE SET NULL,
+  requested_by TEXT NOT NULL,
+  requested_at BIGINT NOT NULL,
+  handled_at BIGINT,
+  result TEXT
+);
+CREATE INDEX enforcer_requests_pending ON enforcer_requests (handled_at, id);
+CREATE INDEX enforcer_requests_process ON enforcer_requests (process_id);
+
+-- Counters that tell clients their copy is out of date; 'gallery' is bumped
+-- with every change of students or face templates.
+CREATE TABLE catalog_versions (
+  name TEXT PRIMARY KEY,
+  version BIGINT NOT NULL
+);
+INSERT INTO catalog_versions (name, version) VALUES ('gallery', 1)
+)sql"},
 };
 
 constexpr int kLatestVersion = std::size(kMigrations);
@@ -338,8 +402,9 @@ int read_version(Database& db) {
                                                   "); upgrade bisk");
 }
 
-// Applies the next missing migration in its own transaction; false when none is missing.
-bool apply_next(Database& db, MigrationResult& result) {
+// Applies the next missing migration up to `target` in its own transaction;
+// false when none is missing.
+bool apply_next(Database& db, int target, MigrationResult& result) {
   Transaction transaction(db);
   if (db.backend() == Backend::kPostgres) {
     // Two migrators of one schema queue here; the second then sees the first's work.
@@ -355,7 +420,7 @@ bool apply_next(Database& db, MigrationResult& result) {
   if (result.applied.empty()) result.from_version = version;
   result.to_version = version;
   if (version > kLatestVersion) throw_too_new(version);
-  if (version == kLatestVersion) return false;
+  if (version >= target) return false;
 
   const Migration& migration = kMigrations[version];
   for (const std::string& statement : statements_of(migration, db.backend())) db.session() << statement;
@@ -378,10 +443,16 @@ int Migrator::current_version() {
 
 int Migrator::latest_version() { return kLatestVersion; }
 
-MigrationResult Migrator::migrate() {
+MigrationResult Migrator::migrate() { return migrate_to(kLatestVersion); }
+
+MigrationResult Migrator::migrate_to(int version) {
+  if (version < 0 || version > kLatestVersion) {
+    throw StoreError(StoreError::Kind::kInvalid, "no schema version " + std::to_string(version) + " (latest is " +
+                                                     std::to_string(kLatestVersion) + ")");
+  }
   return with_store_errors(db_, "", [&] {
     MigrationResult result;
-    while (apply_next(db_, result)) {
+    while (apply_next(db_, version, result)) {
     }
     return result;
   });

@@ -24,6 +24,9 @@ class Migrator {
   // twice and from two processes at once. Refuses (kSchema) a database newer
   // than this build.
   MigrationResult migrate();
+  // Applies the missing migrations up to `version` only (kInvalid for a version
+  // that does not exist): for tests of an upgrade, and stepwise upgrades.
+  MigrationResult migrate_to(int version);
   // Throws StoreError(kSchema) "database schema is at version X; this bisk needs
   // Y: run `bisk migrate`" unless the schema is current.
   void require_current();

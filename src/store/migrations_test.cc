@@ -37,15 +37,70 @@ TEST_P(MigrationsTest, MigrateAppliesTheInitialSchema) {
 
 TEST_P(MigrationsTest, InitialSchemaHasEveryTable) {
   migrator_.migrate();
-  for (const char* table :
-       {"cameras", "camera_period_templates", "stream_profiles", "schedule_policies", "policy_cameras",
-        "schedule_windows", "schedule_exceptions", "period_templates", "period_occurrences", "resource_settings",
-        "running_processes", "runner_heartbeats", "students", "face_templates", "attendance_events",
-        "attendance_records", "users", "user_sessions"}) {
+  for (const char* table : {"cameras",
+                            "camera_period_templates",
+                            "stream_profiles",
+                            "schedule_policies",
+                            "policy_cameras",
+                            "schedule_windows",
+                            "schedule_exceptions",
+                            "period_templates",
+                            "period_occurrences",
+                            "resource_settings",
+                            "running_processes",
+                            "runner_heartbeats",
+                            "students",
+                            "face_templates",
+                            "attendance_events",
+                            "attendance_records",
+                            "users",
+                            "user_sessions",
+                            "api_tokens",
+                            "enforcer_states",
+                            "pair_states",
+                            "enforcer_requests"}) {
     long long rows = -1;
     EXPECT_NO_THROW((db_->session() << std::string("SELECT count(*) FROM ") + table, soci::into(rows))) << table;
     EXPECT_EQ(rows, 0) << table;
   }
+}
+
+TEST_P(MigrationsTest, MigrationsAreAppliedInOrderUnderTheirNames) {
+  const MigrationResult result = migrator_.migrate();
+  EXPECT_EQ(result.applied, (std::vector<std::string>{"0001_initial", "0002_serve"}));
+  EXPECT_EQ(Migrator::latest_version(), 2);
+}
+
+TEST_P(MigrationsTest, MigrateToStopsAtTheGivenVersion) {
+  const MigrationResult result = migrator_.migrate_to(1);
+  EXPECT_EQ(result.applied, std::vector<std::string>{"0001_initial"});
+  EXPECT_EQ(migrator_.current_version(), 1);
+  EXPECT_TRUE(migrator_.migrate_to(1).applied.empty());
+  EXPECT_TRUE(fails_with([&] { migrator_.migrate_to(3); }, Kind::kInvalid, "no schema version 3"));
+}
+
+TEST_P(MigrationsTest, ServeMigrationKeepsExistingDataAndSeedsTheGalleryVersion) {
+  migrator_.migrate_to(1);
+  db_->session() << "INSERT INTO users (username, password_hash, is_admin, created_at) VALUES ('ada', 'h', 1, 5)";
+  db_->session() << "INSERT INTO user_sessions (token_hash, user_id, created_at, expires_at) "
+                    "SELECT 'digest', id, 6, 7 FROM users";
+  db_->session() << "INSERT INTO cameras (name, url) VALUES ('Gate', 'rtsp://cam/1')";
+
+  const MigrationResult result = migrator_.migrate();
+  EXPECT_EQ(result.from_version, 1);
+  EXPECT_EQ(result.applied, std::vector<std::string>{"0002_serve"});
+
+  std::string username, csrf_token = "unset";
+  long long expires_at = 0, cameras = 0, gallery_version = 0;
+  db_->session() << "SELECT username FROM users", soci::into(username);
+  db_->session() << "SELECT csrf_token, expires_at FROM user_sessions", soci::into(csrf_token), soci::into(expires_at);
+  db_->session() << "SELECT count(*) FROM cameras", soci::into(cameras);
+  db_->session() << "SELECT version FROM catalog_versions WHERE name = 'gallery'", soci::into(gallery_version);
+  EXPECT_EQ(username, "ada");
+  EXPECT_EQ(csrf_token, "");
+  EXPECT_EQ(expires_at, 7);
+  EXPECT_EQ(cameras, 1);
+  EXPECT_EQ(gallery_version, 1);
 }
 
 TEST_P(MigrationsTest, SecondMigrateAppliesNothing) {

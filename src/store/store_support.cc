@@ -72,6 +72,24 @@ std::string join(const std::vector<std::string>& parts, const std::string& separ
   return joined;
 }
 
+std::string Conditions::where() const {
+  if (conditions_.empty()) return "";
+  std::string where = " WHERE ";
+  where += join(conditions_, " AND ");
+  return where;
+}
+
+void Conditions::add_in(const std::string& column, const std::vector<std::string>& values) {
+  if (values.empty()) return;
+  std::vector<std::string> placeholders;
+  for (const std::string& value : values) {
+    placeholders.push_back(":" + column);
+    placeholders.back() += std::to_string(placeholders.size());
+    params_.push_back(value);
+  }
+  conditions_.push_back(column + " IN (" + join(placeholders, ", ") + ")");
+}
+
 std::string insert_sql(const std::string& table, const std::vector<std::string>& columns) {
   std::vector<std::string> placeholders;
   for (const std::string& column : columns) placeholders.push_back(":" + column);

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <array>
+#include <memory>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -11,6 +13,7 @@
 
 #include "domain/entities.h"
 #include "domain/validation.h"
+#include "store/bulk_query.h"
 #include "store/database.h"
 #include "store/soci_types.h"
 #include "store/store_error.h"
@@ -58,6 +61,73 @@ Id insert_returning_id(Database& db, const std::string& sql, const Values&... va
   return id;
 }
 
+// A statement prepared once per connection, with the variables it binds (SOCI
+// binds by address). See query_prepared.
+template <typename Result, typename... Values>
+class PreparedQuery final : public Database::Cached {
+ public:
+  PreparedQuery(Database& db, const std::string& sql) : statement_(db.session()) {
+    std::apply([&](auto&... value) { (statement_.exchange(soci::use(value)), ...); }, values_);
+    statement_.exchange(soci::into(result_));
+    statement_.alloc();
+    statement_.prepare(sql);
+    statement_.define_and_bind();
+  }
+
+  std::optional<Result> run(const Values&... values) {
+    values_ = std::tie(values...);
+    result_.reset();
+    if (!statement_.execute(true)) return std::nullopt;
+    // SQLite ends a statement, and commits its implicit transaction, only when
+    // it steps past the last row: a kept statement left on its row would hold
+    // the write lock until its next use.
+    while (statement_.fetch()) {
+    }
+    return result_;
+  }
+
+ private:
+  std::tuple<Values...> values_;
+  std::optional<Result> result_;
+  soci::statement statement_;
+};
+
+// Runs `sql`, a statement yielding one value in at most one row, through a
+// statement the connection prepares on first use and keeps: SOCI prepares
+// every `session << ...` anew, which on the hot paths (heartbeats) costs more
+// than running it. Returns the value, or nullopt when there is no row.
+template <typename Result, typename... Values>
+std::optional<Result> query_prepared(Database& db, const std::string& sql, const Values&... values) {
+  using Query = PreparedQuery<Result, Values...>;
+  std::unique_ptr<Database::Cached>& slot = db.cached(sql);
+  if (!slot) slot = std::make_unique<Query>(db, sql);
+  // One SQL text is always run with the same types: a mismatch is a bug (std::bad_cast).
+  return dynamic_cast<Query&>(*slot).run(values...);
+}
+
+// Counts a change of what runners match against (store/attendance_store.h,
+// gallery_version); called inside the transaction of the change.
+void bump_gallery_version(Database& db);
+
+// The WHERE clause of a list's filters, built from those the caller set, and
+// the values of their placeholders in order.
+class Conditions {
+ public:
+  void add(const std::string& condition, SqlValue value) {
+    conditions_.push_back(condition);
+    params_.push_back(std::move(value));
+  }
+  // "column IN (...)" with a placeholder per value; no condition for no values.
+  void add_in(const std::string& column, const std::vector<std::string>& values);
+  // " WHERE a AND b", or "" without conditions.
+  std::string where() const;
+  const std::vector<SqlValue>& params() const { return params_; }
+
+ private:
+  std::vector<std::string> conditions_;
+  std::vector<SqlValue> params_;
+};
+
 // "a, b, c" for separator ", ".
 std::string join(const std::vector<std::string>& parts, const std::string& separator);
 
@@ -66,6 +136,17 @@ std::string join(const std::vector<std::string>& parts, const std::string& separ
 //   "UPDATE t SET a = :a, b = :b WHERE id = :id"
 std::string insert_sql(const std::string& table, const std::vector<std::string>& columns);
 std::string update_sql(const std::string& table, const std::vector<std::string>& columns);
+
+// "SELECT id, a, b FROM t" for a table with an id column (the row id, then
+// `columns`), else "SELECT a, b FROM t".
+template <std::size_t N>
+std::string select_sql(const std::string& table, const std::array<const char*, N>& columns, bool with_id) {
+  std::string sql = with_id ? "SELECT id, " : "SELECT ";
+  sql += join({columns.begin(), columns.end()}, ", ");
+  sql += " FROM ";
+  sql += table;
+  return sql;
+}
 
 // An entity's columns and, in the same order, its values (a tuple): written
 // once per entity and shared by its INSERT and UPDATE.

@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include <httplib.h>
 
@@ -45,12 +46,23 @@ httplib::Server::Handler admin_only(WebContext& context, AuthedHandler handler);
 // Retry-After until the window has passed.
 class LoginRateLimiter {
  public:
+  using Clock = std::chrono::steady_clock;
+  static constexpr int kMaxFailures = 5;
+  static constexpr std::chrono::minutes kWindow{15};
+
   // Seconds to wait when the attempt must be refused now, else 0.
   int retry_after_s(const std::string& username, const std::string& address);
   void record_failure(const std::string& username, const std::string& address);
   void record_success(const std::string& username, const std::string& address);
+  // The same at a given time (tests).
+  int retry_after_s(const std::string& username, const std::string& address, Clock::time_point now);
+  void record_failure(const std::string& username, const std::string& address, Clock::time_point now);
 
  private:
+  // Drops failures older than the window, and keys left with none.
+  void prune(Clock::time_point now);
+  int key_retry_after_s(const std::string& key, Clock::time_point now);
+
   std::mutex mutex_;
   std::map<std::string, std::vector<std::chrono::steady_clock::time_point>> failures_;
 };

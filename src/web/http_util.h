@@ -18,6 +18,10 @@ void send_error(httplib::Response& response, int status, const std::string& mess
 // not an object) or 415 (a content type other than application/json).
 std::optional<Json> json_body(const httplib::Request& request, httplib::Response& response);
 
+// True for "application/json" (any case, parameters such as charset allowed) and
+// for a request without a Content-Type.
+bool is_json_content_type(const httplib::Request& request);
+
 // A query parameter, if present.
 std::optional<std::string> query(const httplib::Request& request, const std::string& name);
 

@@ -3,6 +3,7 @@
 // state that must outlive one request (heartbeat gate, login limiter).
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -12,9 +13,9 @@
 
 namespace bisk {
 
-class Metrics;             // web/metrics.h
-class HeartbeatGate;       // web/heartbeat_api.h
-class LoginRateLimiter;    // web/auth.h
+class Metrics;           // web/metrics.h
+class HeartbeatGate;     // web/heartbeat_api.h
+class LoginRateLimiter;  // web/auth.h
 
 class WebContext {
  public:
@@ -33,6 +34,9 @@ class WebContext {
 
  private:
   Settings settings_;
+  // Keys this context's per-thread connections: unlike its address, never reused
+  // by a later context (which may name another database).
+  std::uint64_t id_;
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<HeartbeatGate> heartbeat_gate_;
   std::unique_ptr<LoginRateLimiter> login_limiter_;

@@ -1,0 +1,24 @@
+// GET /dash/system.json (admin): the host, the runners by status and the
+// enforcer's state, for the dashboard; and the runner view /metrics shares.
+#pragma once
+
+#include <vector>
+
+#include "domain/runner_status.h"
+#include "store/database.h"
+#include "store/process_store.h"
+
+namespace bisk {
+
+// The current (newest) RunningProcess row of a pair and its status (SPEC §6).
+struct CurrentRunner {
+  RunningProcess process;
+  RunnerStatus status = RunnerStatus::kStopped;
+};
+
+// One entry per pair with a current row that is live, recent (among the newest
+// 1000 rows) or in backoff/quarantine; pairs whose runner ended long ago and
+// need nothing are left out.
+std::vector<CurrentRunner> current_runners(Database& db, Instant now);
+
+}  // namespace bisk
