@@ -55,7 +55,7 @@ class EnforcerStore {
   std::vector<PairState> pair_states();
   void remove_pair_state(Id camera_id, Id profile_id);
 
-  Id add_request(const EnforcerRequest& request);  // kInvalid for an unknown kind; kNotFound for a missing process
+  Id add_request(const EnforcerRequest& request);   // kInvalid for an unknown kind; kNotFound for a missing process
   std::vector<EnforcerRequest> pending_requests();  // oldest first
   void mark_handled(Id id, Instant at, const std::string& result);
   std::optional<EnforcerRequest> find_request(Id id);
