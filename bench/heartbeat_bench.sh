@@ -14,11 +14,11 @@
 #   - peak RSS (VmHWM) of the server after both runs.
 # Then the anchor exactly as its README says: setup.sh, run.sh, load.sh 10 2 15, stop.sh; and the
 # tuned variant (BISK_SQLITE_WAL=1 BISK_CONN_MAX_AGE=60). Prints a Markdown table.
-# Env: DURATION (s, default 15), ANCHOR_DIR (default /work/shared/anchors/django-heartbeat).
+# Env: DURATION (s, default 15), ANCHOR_DIR (default ../shared/anchors/django-heartbeat beside the repo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-anchor=${ANCHOR_DIR:-/work/shared/anchors/django-heartbeat}
+anchor=${ANCHOR_DIR:-$root/../shared/anchors/django-heartbeat}
 duration=${DURATION:-15}
 lua=$root/bench/heartbeat.lua
 # One random key for both servers and heartbeat.lua (the anchor reads it from the environment too).
