@@ -193,17 +193,16 @@ struct PolicyTraits {
     return store.find_by_name(key);
   }
   static Json to_json(const SchedulePolicy& policy, TimeZone) { return bisk::to_json(policy); }
-  static Json table_row(const SchedulePolicy& policy, TimeZone) {
+  // The API form, with windows and exceptions summarised to fit a table cell.
+  static Json table_row(const SchedulePolicy& policy, TimeZone zone) {
+    Json row = to_json(policy, zone);
     std::string windows;
     for (const auto& line : summarize_windows(policy.windows)) windows += (windows.empty() ? "" : "; ") + line;
+    row["windows"] = windows;
     Json exceptions = Json::array();
     for (const auto& exception : policy.exceptions) exceptions.push_back(format_date(exception.date));
-    return {{"id", policy.id},
-            {"name", policy.name},
-            {"is_enabled", policy.is_enabled},
-            {"camera_ids", policy.camera_ids},
-            {"windows", windows},
-            {"exceptions", exceptions}};
+    row["exceptions"] = exceptions;
+    return row;
   }
   static std::vector<std::string> table_columns() {
     return {"id", "name", "is_enabled", "camera_ids", "windows", "exceptions"};

@@ -3,14 +3,9 @@
 #include "common/url.h"
 
 namespace bisk {
-namespace {
-
-template <typename T>
-Json nullable(const std::optional<T>& value) {
-  return value ? Json(*value) : Json(nullptr);
+Json nullable_instant(const std::optional<Instant>& instant, TimeZone zone) {
+  return instant ? Json(format_instant(*instant, zone)) : Json(nullptr);
 }
-
-}  // namespace
 
 Json to_json(const Camera& camera, TimeZone zone) {
   return {{"id", camera.id},
@@ -18,7 +13,7 @@ Json to_json(const Camera& camera, TimeZone zone) {
           {"url", mask_url(camera.url)},
           {"location", camera.location},
           {"is_active", camera.is_active},
-          {"pause_until", camera.pause_until ? Json(format_instant(*camera.pause_until, zone)) : nullptr},
+          {"pause_until", nullable_instant(camera.pause_until, zone)},
           {"rtsp_transport", camera.rtsp_transport},
           {"period_template_ids", camera.period_template_ids},
           {"node", nullable(camera.node)}};

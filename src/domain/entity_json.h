@@ -12,6 +12,14 @@ namespace bisk {
 // Keys keep their insertion order, so records print in a readable order.
 using Json = nlohmann::ordered_json;
 
+// An optional value as itself or JSON null.
+template <typename T>
+Json nullable(const std::optional<T>& value) {
+  return value ? Json(*value) : Json(nullptr);
+}
+// An optional instant as ISO-8601 in `zone`, or JSON null.
+Json nullable_instant(const std::optional<Instant>& instant, TimeZone zone);
+
 Json to_json(const Camera& camera, TimeZone zone);
 Json to_json(const StreamProfile& profile);
 Json to_json(const SchedulePolicy& policy);

@@ -26,15 +26,6 @@ constexpr RunnerStatus kStatuses[] = {RunnerStatus::kStarting, RunnerStatus::kOn
                                       RunnerStatus::kOffline,  RunnerStatus::kBackoff, RunnerStatus::kQuarantined,
                                       RunnerStatus::kStopped};
 
-template <typename T>
-Json nullable(const std::optional<T>& value) {
-  return value ? Json(*value) : Json(nullptr);
-}
-
-Json nullable_instant(const std::optional<Instant>& instant, TimeZone zone) {
-  return instant ? Json(format_instant(*instant, zone)) : Json(nullptr);
-}
-
 int limit_param(const httplib::Request& request, int default_limit) {
   return static_cast<int>(query_integer(request, "limit", 1, kMaxLimit).value_or(default_limit));
 }
