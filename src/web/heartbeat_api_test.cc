@@ -176,11 +176,21 @@ TEST(HeartbeatGateTest, AChangedLastErrorIsAlwaysRecorded) {
   EXPECT_TRUE(gate.admit(1, 1, std::nullopt, t0 + std::chrono::seconds(3)));  // cleared
 }
 
-TEST(HeartbeatGateTest, AClockThatWentBackRecords) {
+TEST(HeartbeatGateTest, SlightlyOutOfOrderHeartbeatsAreWithinThePeriod) {
+  // Two requests stamped 1 s apart may reach the gate in either order.
   HeartbeatGate gate(std::chrono::seconds(10));
   const Instant t0 = from_epoch_ms(1'000'000);
   EXPECT_TRUE(gate.admit(1, 1, std::nullopt, t0));
-  EXPECT_TRUE(gate.admit(1, 1, std::nullopt, t0 - std::chrono::seconds(1)));
+  EXPECT_FALSE(gate.admit(1, 1, std::nullopt, t0 - std::chrono::seconds(1)));
+  EXPECT_FALSE(gate.admit(1, 1, std::nullopt, t0 - std::chrono::seconds(9)));
+}
+
+TEST(HeartbeatGateTest, AClockThatWentBackAWholePeriodRecords) {
+  HeartbeatGate gate(std::chrono::seconds(10));
+  const Instant t0 = from_epoch_ms(1'000'000);
+  EXPECT_TRUE(gate.admit(1, 1, std::nullopt, t0));
+  EXPECT_TRUE(gate.admit(1, 1, std::nullopt, t0 - std::chrono::seconds(10)));
+  EXPECT_FALSE(gate.admit(1, 1, std::nullopt, t0 - std::chrono::seconds(5)));  // the new reference
 }
 
 }  // namespace

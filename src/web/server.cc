@@ -175,7 +175,9 @@ void configure(httplib::Server& server, WebContext& context) {
     request_started = Clock::now();
     return httplib::Server::HandlerResponse::Unhandled;
   });
-  server.set_logger([&context](const httplib::Request& request, const httplib::Response& response) {
+  // The library calls this just before it writes any response (its own
+  // errors included), so a client that saw the answer also sees it counted.
+  server.set_post_routing_handler([&context](const httplib::Request& request, httplib::Response& response) {
     log_request(context, request, response);
   });
   server.set_exception_handler(answer_exception);
