@@ -251,7 +251,9 @@ Applied store_heartbeat(Database& db, HeartbeatGate& gate, const Heartbeat& hear
 // one commit serves many heartbeats and no thread sleeps on the lock.
 class SqliteGroupCommit {
  public:
-  Applied apply(Database& db, HeartbeatGate& gate, const Heartbeat& heartbeat, Instant now) {
+  explicit SqliteGroupCommit(std::string database_url) : database_url_(std::move(database_url)) {}
+
+  Applied apply(HeartbeatGate& gate, const Heartbeat& heartbeat, Instant now) {
     Pending pending(heartbeat, now);
     {
       std::lock_guard lock(queue_mutex_);
@@ -263,7 +265,7 @@ class SqliteGroupCommit {
       std::lock_guard lock(queue_mutex_);
       if (!pending.done) batch.swap(queue_);  // else the previous writer did it
     }
-    if (!batch.empty()) write(db, gate, batch);
+    if (!batch.empty()) write(gate, batch);
     if (pending.error) std::rethrow_exception(pending.error);
     return pending.applied;
   }
@@ -278,13 +280,14 @@ class SqliteGroupCommit {
     bool done = false;
   };
 
-  void write(Database& db, HeartbeatGate& gate, const std::vector<Pending*>& batch) {
+  void write(HeartbeatGate& gate, const std::vector<Pending*>& batch) {
     std::vector<Applied> results(batch.size());
     std::exception_ptr error;
     try {
-      Transaction transaction(db);
+      if (!writer_db_) writer_db_ = Database::open(database_url_);
+      Transaction transaction(*writer_db_);
       for (std::size_t i = 0; i < batch.size(); ++i)
-        results[i] = store_heartbeat(db, gate, *batch[i]->heartbeat, batch[i]->now);
+        results[i] = store_heartbeat(*writer_db_, gate, *batch[i]->heartbeat, batch[i]->now);
       transaction.commit();
     } catch (...) {
       error = std::current_exception();  // the whole batch was rolled back
@@ -297,8 +300,13 @@ class SqliteGroupCommit {
     }
   }
 
-  std::mutex writer_mutex_;  // held by the thread writing a batch
-  std::mutex queue_mutex_;   // guards queue_ and every Pending
+  // One connection writes every batch, whichever thread runs it: its page
+  // cache stays valid between batches instead of being re-read by each of the
+  // threads' connections after another one wrote.
+  const std::string database_url_;
+  std::unique_ptr<Database> writer_db_;  // guarded by writer_mutex_
+  std::mutex writer_mutex_;              // held by the thread writing a batch
+  std::mutex queue_mutex_;               // guards queue_ and every Pending
   std::vector<Pending*> queue_;
 };
 
@@ -315,7 +323,8 @@ void send_accepted(httplib::Response& response, long long gallery_version, bool 
 
 class HeartbeatEndpoint {
  public:
-  explicit HeartbeatEndpoint(WebContext& context) : context_(context), key_(context.settings().heartbeat_key) {}
+  explicit HeartbeatEndpoint(WebContext& context)
+      : context_(context), key_(context.settings().heartbeat_key), group_commit_(context.settings().database_url) {}
 
   void operator()(const httplib::Request& request, httplib::Response& response) {
     context_.metrics().observe_heartbeat(handle(request, response));
@@ -346,7 +355,7 @@ class HeartbeatEndpoint {
       Database& db = context_.db();
       const Instant now = now_instant();
       HeartbeatGate& gate = context_.heartbeat_gate();
-      const Applied applied = db.backend() == Backend::kSqlite ? group_commit_.apply(db, gate, heartbeat, now)
+      const Applied applied = db.backend() == Backend::kSqlite ? group_commit_.apply(gate, heartbeat, now)
                                                                : store_heartbeat(db, gate, heartbeat, now);
       if (!applied.current) {
         // Not the pair's current runner: rare, so the existence reads wait until here.
