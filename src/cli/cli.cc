@@ -57,6 +57,8 @@ int run_cli(int argc, char** argv) {
   add_system_commands(app, context);
   add_server_commands(app, context);
   add_user_commands(app, context);
+  add_enforcer_commands(app, context);
+  add_maintenance_commands(app, context);
   try {
     app.parse(argc, argv);
     return 0;

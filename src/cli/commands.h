@@ -10,11 +10,13 @@
 
 namespace bisk {
 
-void add_catalog_commands(CLI::App& app, CommandContext& context);   // camera, profile, policy, …
-void add_schedule_commands(CLI::App& app, CommandContext& context);  // periods, desired, explain
-void add_system_commands(CLI::App& app, CommandContext& context);    // migrate, config, check, version
-void add_server_commands(CLI::App& app, CommandContext& context);    // serve
-void add_user_commands(CLI::App& app, CommandContext& context);      // user, token
+void add_catalog_commands(CLI::App& app, CommandContext& context);      // camera, profile, policy, …
+void add_schedule_commands(CLI::App& app, CommandContext& context);     // periods, desired, explain
+void add_system_commands(CLI::App& app, CommandContext& context);       // migrate, config, check, version
+void add_server_commands(CLI::App& app, CommandContext& context);       // serve
+void add_user_commands(CLI::App& app, CommandContext& context);         // user, token
+void add_enforcer_commands(CLI::App& app, CommandContext& context);     // run-enforcer, enforce, stop-runners
+void add_maintenance_commands(CLI::App& app, CommandContext& context);  // prune-heartbeats
 
 // Thrown by a command that has already reported its failure: `bisk` exits
 // with `code` and prints nothing more.

@@ -11,7 +11,9 @@
 #include "schedule/desired_set.h"
 #include "schedule/desired_set_json.h"
 #include "store/catalog_stores.h"
+#include "store/enforcer_store.h"
 #include "store/occurrence_roller.h"
+#include "store/process_store.h"
 #include "store/schedule_loader.h"
 
 namespace bisk {
@@ -141,6 +143,44 @@ void add_desired_command(CLI::App& app, CommandContext& context) {
   });
 }
 
+// What the enforcer did with the camera's runners: "why did camera 3 stop at
+// 10:42?" is answered by the row that ended then, and by its pair's restart state.
+void print_runner_history(CommandContext& context, Id camera_id, const std::map<Id, std::string>& profiles) {
+  constexpr int kRows = 10;
+  const TimeZone zone = context.zone();
+  ProcessStore::Filter filter;
+  filter.camera_id = camera_id;
+  filter.limit = kRows;
+  const auto rows = ProcessStore(context.database()).list(filter);
+  if (rows.empty()) {
+    std::cout << "runners: none recorded\n";
+    return;
+  }
+  std::cout << "runners (newest first):\n";
+  for (const RunningProcess& row : rows) {
+    const auto profile = profiles.find(row.profile_id);
+    std::cout << "  profile " << row.profile_id << (profile == profiles.end() ? "" : " '" + profile->second + "'")
+              << " pid " << row.pid << " on " << row.node << ": " << row.lifecycle << ", started "
+              << format_instant(row.started_at, zone);
+    if (row.ended_at) std::cout << ", ended " << format_instant(*row.ended_at, zone);
+    if (row.exit_code) std::cout << ", exit code " << *row.exit_code;
+    if (row.exit_signal) std::cout << ", signal " << *row.exit_signal;
+    if (row.stop_reason) std::cout << " - " << *row.stop_reason;
+    std::cout << "\n";
+  }
+  for (const PairState& state : EnforcerStore(context.database()).pair_states()) {
+    if (state.camera_id != camera_id) continue;
+    std::cout << "  profile " << state.profile_id << ": ";
+    if (state.quarantine_reason) {
+      std::cout << "quarantined (" << *state.quarantine_reason << ") until its configuration changes";
+    } else {
+      std::cout << state.consecutive_failures << " consecutive failure(s)";
+      if (state.backoff_until) std::cout << ", next start not before " << format_instant(*state.backoff_until, zone);
+    }
+    std::cout << "\n";
+  }
+}
+
 void add_explain_command(CLI::App& app, CommandContext& context) {
   auto* explain = app.add_subcommand("explain", "Why a camera is or is not running");
   auto camera = std::make_shared<std::string>();
@@ -160,6 +200,7 @@ void add_explain_command(CLI::App& app, CommandContext& context) {
     for (const auto& line : explain_camera(snapshot, *camera_id, at, context.zone(), node_scope(context, *all_nodes))) {
       std::cout << line << "\n";
     }
+    print_runner_history(context, *camera_id, names_by_id(snapshot.profiles));
   });
 }
 

@@ -10,6 +10,7 @@
 #include "cli/cli_error.h"
 #include "cli/commands.h"
 #include "config/model_files.h"
+#include "config/runner_binaries.h"
 #include "store/migrations.h"
 #include "store/store_error.h"
 
@@ -51,19 +52,6 @@ struct CheckResult {
   std::string detail;
 };
 
-std::optional<std::string> find_executable(const std::string& name) {
-  namespace fs = std::filesystem;
-  auto executable = [](const fs::path& path) { return fs::is_regular_file(path) && access(path.c_str(), X_OK) == 0; };
-  if (name.find('/') != std::string::npos) return executable(name) ? std::optional(name) : std::nullopt;
-  const char* path_env = std::getenv("PATH");
-  std::stringstream dirs(path_env ? path_env : "/usr/bin:/bin");
-  std::string dir;
-  while (std::getline(dirs, dir, ':')) {
-    if (!dir.empty() && executable(fs::path(dir) / name)) return (fs::path(dir) / name).string();
-  }
-  return std::nullopt;
-}
-
 CheckResult check_database(CommandContext& context) {
   try {
     Database& db = context.database_any_schema();
@@ -78,29 +66,6 @@ CheckResult check_database(CommandContext& context) {
   } catch (const StoreError& error) {
     return {false, "database", std::string(error.what()) + " - check BISK_DATABASE_URL"};
   }
-}
-
-std::vector<CheckResult> check_binaries(const Settings& settings) {
-  if (!settings.strict_binaries) return {{true, "binaries", "not checked (BISK_STRICT_BINARIES=0)"}};
-  struct Needed {
-    std::string variable, value;
-  };
-  std::vector<Needed> needed = {{"BISK_FFPROBE_BIN", settings.ffprobe_bin}};
-  // ffmpeg_one decodes in-process; only ffmpeg_all runs the ffmpeg program.
-  if (settings.runner_impl == "ffmpeg_all") needed.insert(needed.begin(), {"BISK_FFMPEG_BIN", settings.ffmpeg_bin});
-  std::vector<CheckResult> results;
-  for (const auto& binary : needed) {
-    if (auto found = find_executable(binary.value)) {
-      results.push_back({true, binary.variable, *found});
-    } else {
-      results.push_back({false, binary.variable,
-                         "'" + binary.value + "' is not an executable" +
-                             (binary.value.find('/') == std::string::npos ? " on PATH" : "") +
-                             " - install the ffmpeg package (apt-get install ffmpeg) or set " + binary.variable +
-                             " to its full path"});
-    }
-  }
-  return results;
 }
 
 CheckResult check_writable_dir(const std::string& variable, const std::string& dir) {
@@ -148,7 +113,12 @@ void add_check_command(CLI::App& app, CommandContext& context) {
   check->callback([&context] {
     const Settings& settings = context.settings();
     std::vector<CheckResult> results = {check_database(context)};
-    for (auto& result : check_binaries(settings)) results.push_back(result);
+    if (!settings.strict_binaries) {
+      results.push_back({true, "binaries", "not checked (BISK_STRICT_BINARIES=0)"});
+    } else {
+      for (auto& binary : check_runner_binaries(settings))
+        results.push_back({binary.ok, binary.variable, binary.detail});
+    }
     results.push_back(check_writable_dir("BISK_SNAPSHOT_DIR", settings.snapshot_dir));
     results.push_back(check_writable_dir("BISK_MEDIA_DIR", settings.media_dir));
     results.push_back(check_writable_dir("BISK_LOG_DIR", settings.log_dir));

@@ -175,10 +175,52 @@ std::string set_time_zone(const std::string& text, Settings& settings) {
   return "unknown time zone; use an IANA name such as Europe/Berlin (see `timedatectl list-timezones`)";
 }
 
+// Leaves `field` alone when `text` is not a whole number from min to max.
+std::string set_whole_number(const std::string& text, int min, int max, std::string_view unit, int& field) {
+  const auto value = parse_int(text, min, max);
+  if (!value) {
+    return "must be a whole number of " + std::string(unit) + " from " + std::to_string(min) + " to " +
+           std::to_string(max);
+  }
+  field = *value;
+  return "";
+}
+
 std::string set_enforcer_interval(const std::string& text, Settings& settings) {
-  const auto seconds = parse_int(text, 1, 3600);
-  if (!seconds) return "must be a whole number of seconds from 1 to 3600";
-  settings.enforcer_interval = *seconds;
+  return set_whole_number(text, 1, 3600, "seconds", settings.enforcer_interval);
+}
+
+// Five minutes is already far beyond the runner's own 2 s shutdown (SPEC §5).
+std::string set_stop_grace(const std::string& text, Settings& settings) {
+  return set_whole_number(text, 1, 300, "seconds", settings.stop_grace_s);
+}
+
+std::string set_runner_silent_after(const std::string& text, Settings& settings) {
+  return set_whole_number(text, 1, 3600, "seconds", settings.runner_silent_after_s);
+}
+
+std::string set_spawn_rate(const std::string& text, Settings& settings) {
+  return set_whole_number(text, 1, 100, "runner starts per second", settings.spawn_rate);
+}
+
+// The enforcer starts runners from a different working directory than the
+// operator's shell, so a relative path would name another file.
+std::string set_runner_program(const std::string& text, Settings& settings) {
+  settings.runner_program = text;
+  if (text.starts_with('/')) return "";
+  return "must be an absolute path (or unset: this bisk executable, subcommand runner)";
+}
+
+// Smaller logs would rotate away a runner's start-up messages within minutes.
+constexpr std::uintmax_t kMinRunnerLogBytes = 65536;
+
+std::string set_runner_log_max_bytes(const std::string& text, Settings& settings) {
+  std::uintmax_t bytes = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), bytes);
+  if (error != std::errc() || end != text.data() + text.size() || bytes < kMinRunnerLogBytes) {
+    return "must be a whole number of bytes, at least " + std::to_string(kMinRunnerLogBytes);
+  }
+  settings.runner_log_max_bytes = bytes;
   return "";
 }
 
@@ -233,6 +275,7 @@ const KeyDef kKeys[] = {
      .kind = Kind::kUrl,
      .apply = set_database_url},
     {.name = "BISK_RUNNER_IMPL", .fallback = "ffmpeg_all", .apply = set_runner_impl},
+    {.name = "BISK_RUNNER_PROGRAM", .apply = set_runner_program},
     {.name = "BISK_STRICT_BINARIES", .fallback = "1", .apply = set_strict_binaries},
     {.name = "BISK_HEARTBEAT_URL",
      .fallback = "http://127.0.0.1:8000/api/runner/heartbeat/",
@@ -257,7 +300,11 @@ const KeyDef kKeys[] = {
     {.name = "BISK_ENFORCER_LOCK_FILE",
      .fallback = "/run/bisk/enforcer.lock",
      .apply = set_text<&Settings::enforcer_lock_file>},
+    {.name = "BISK_STOP_GRACE", .fallback = "10", .apply = set_stop_grace},
+    {.name = "BISK_RUNNER_SILENT_AFTER", .fallback = "45", .apply = set_runner_silent_after},
+    {.name = "BISK_SPAWN_RATE", .fallback = "5", .apply = set_spawn_rate},
     {.name = "BISK_LOG_DIR", .fallback = "/var/log/bisk", .apply = set_text<&Settings::log_dir>},
+    {.name = "BISK_RUNNER_LOG_MAX_BYTES", .fallback = "10485760", .apply = set_runner_log_max_bytes},
     {.name = "BISK_NODE", .computed_fallback = host_name_fallback, .apply = set_node},
     {.name = "BISK_NODE_ROLE", .fallback = "primary", .apply = set_node_role},
     {.name = "BISK_SECRET_KEY", .kind = Kind::kSecret, .apply = set_optional_text<&Settings::secret_key>},

@@ -2,6 +2,7 @@
 // defaults < env file < process environment < command-line flags.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -23,7 +24,8 @@ std::string_view source_name(ValueSource source);  // "default", "env file", "en
 // Typed values, validated.
 struct Settings {
   std::string database_url;
-  std::string runner_impl;  // ffmpeg_all | ffmpeg_one
+  std::string runner_impl;     // ffmpeg_all | ffmpeg_one
+  std::string runner_program;  // absolute path; empty: this bisk executable, subcommand `runner`
   bool strict_binaries = true;
   std::string heartbeat_url;
   std::optional<std::string> heartbeat_key;
@@ -38,7 +40,11 @@ struct Settings {
   TimeZone time_zone = nullptr;
   int enforcer_interval = 15;  // seconds
   std::string enforcer_lock_file;
+  int stop_grace_s = 10;           // SIGTERM to SIGKILL when stopping a runner
+  int runner_silent_after_s = 45;  // silent after max(3 × hb_interval, this) without a heartbeat
+  int spawn_rate = 5;              // runner starts per second, at most
   std::string log_dir;
+  std::uintmax_t runner_log_max_bytes = 10485760;  // per runner log file
   std::string node;
   std::string node_role;  // primary | secondary
   std::optional<std::string> secret_key;

@@ -101,6 +101,7 @@ TEST_F(ConfigTest, DefaultsWithoutAnyInput) {
   const Settings& s = config.settings;
   EXPECT_EQ(s.database_url, "sqlite:///var/lib/bisk/bisk.db");
   EXPECT_EQ(s.runner_impl, "ffmpeg_all");
+  EXPECT_EQ(s.runner_program, "");
   EXPECT_TRUE(s.strict_binaries);
   EXPECT_EQ(s.heartbeat_url, "http://127.0.0.1:8000/api/runner/heartbeat/");
   EXPECT_EQ(s.heartbeat_key, std::nullopt);
@@ -115,7 +116,11 @@ TEST_F(ConfigTest, DefaultsWithoutAnyInput) {
   EXPECT_EQ(s.time_zone, system_time_zone());
   EXPECT_EQ(s.enforcer_interval, 15);
   EXPECT_EQ(s.enforcer_lock_file, "/run/bisk/enforcer.lock");
+  EXPECT_EQ(s.stop_grace_s, 10);
+  EXPECT_EQ(s.runner_silent_after_s, 45);
+  EXPECT_EQ(s.spawn_rate, 5);
   EXPECT_EQ(s.log_dir, "/var/log/bisk");
+  EXPECT_EQ(s.runner_log_max_bytes, 10485760u);
   EXPECT_EQ(s.node, host_name());
   EXPECT_EQ(s.node_role, "primary");
   EXPECT_EQ(s.secret_key, std::nullopt);
@@ -131,16 +136,23 @@ TEST_F(ConfigTest, EntriesListEveryKeyInSpecOrder) {
     keys.push_back(e.key);
     EXPECT_EQ(e.source, ValueSource::kDefault) << e.key;
   }
-  EXPECT_THAT(keys, ElementsAre("BISK_ENV_FILE", "BISK_DATABASE_URL", "BISK_RUNNER_IMPL", "BISK_STRICT_BINARIES",
-                                "BISK_HEARTBEAT_URL", "BISK_HEARTBEAT_KEY", "BISK_SNAPSHOT_DIR", "BISK_MEDIA_DIR",
-                                "BISK_GPU_INDEX", "BISK_FFMPEG_BIN", "BISK_FFPROBE_BIN", "BISK_MODEL_DIR",
-                                "BISK_LISTEN", "BISK_TIME_ZONE", "BISK_ENFORCER_INTERVAL", "BISK_ENFORCER_LOCK_FILE",
-                                "BISK_LOG_DIR", "BISK_NODE", "BISK_NODE_ROLE", "BISK_SECRET_KEY"));
+  EXPECT_THAT(keys,
+              ElementsAre("BISK_ENV_FILE", "BISK_DATABASE_URL", "BISK_RUNNER_IMPL", "BISK_RUNNER_PROGRAM",
+                          "BISK_STRICT_BINARIES", "BISK_HEARTBEAT_URL", "BISK_HEARTBEAT_KEY", "BISK_SNAPSHOT_DIR",
+                          "BISK_MEDIA_DIR", "BISK_GPU_INDEX", "BISK_FFMPEG_BIN", "BISK_FFPROBE_BIN", "BISK_MODEL_DIR",
+                          "BISK_LISTEN", "BISK_TIME_ZONE", "BISK_ENFORCER_INTERVAL", "BISK_ENFORCER_LOCK_FILE",
+                          "BISK_STOP_GRACE", "BISK_RUNNER_SILENT_AFTER", "BISK_SPAWN_RATE", "BISK_LOG_DIR",
+                          "BISK_RUNNER_LOG_MAX_BYTES", "BISK_NODE", "BISK_NODE_ROLE", "BISK_SECRET_KEY"));
   EXPECT_EQ(entry(config, "BISK_ENV_FILE").value, "(none)");
   EXPECT_EQ(entry(config, "BISK_HEARTBEAT_KEY").value, "(unset)");
   EXPECT_EQ(entry(config, "BISK_GPU_INDEX").value, "(unset)");
   EXPECT_EQ(entry(config, "BISK_SECRET_KEY").value, "(unset)");
   EXPECT_EQ(entry(config, "BISK_LISTEN").value, "127.0.0.1:8000");
+  EXPECT_EQ(entry(config, "BISK_RUNNER_PROGRAM").value, "(unset)");
+  EXPECT_EQ(entry(config, "BISK_STOP_GRACE").value, "10");
+  EXPECT_EQ(entry(config, "BISK_RUNNER_SILENT_AFTER").value, "45");
+  EXPECT_EQ(entry(config, "BISK_SPAWN_RATE").value, "5");
+  EXPECT_EQ(entry(config, "BISK_RUNNER_LOG_MAX_BYTES").value, "10485760");
 }
 
 TEST(SourceNameTest, NamesEverySource) {
@@ -498,6 +510,10 @@ const std::string kGpuProblem = "must be a GPU index from 0 to 63";
 const std::string kBoolProblem = "must be 1 or 0 (true/false and yes/no are accepted too)";
 const std::string kNodeProblem = "must be letters, digits, '.', '_' and '-' only";
 const std::string kEmpty = "must not be empty (remove it to get the default)";
+const std::string kProgramProblem = "must be an absolute path (or unset: this bisk executable, subcommand runner)";
+const std::string kGraceProblem = "must be a whole number of seconds from 1 to 300";
+const std::string kRateProblem = "must be a whole number of runner starts per second from 1 to 100";
+const std::string kLogBytesProblem = "must be a whole number of bytes, at least 65536";
 
 INSTANTIATE_TEST_SUITE_P(
     Rules, ValidationTest,
@@ -542,13 +558,40 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"BISK_FFPROBE_BIN", "", kEmpty}, Case{"BISK_MODEL_DIR", "", kEmpty}, Case{"BISK_LISTEN", "", kEmpty},
         Case{"BISK_TIME_ZONE", "", kEmpty}, Case{"BISK_ENFORCER_INTERVAL", "", kEmpty},
         Case{"BISK_ENFORCER_LOCK_FILE", "", kEmpty}, Case{"BISK_LOG_DIR", "", kEmpty}, Case{"BISK_NODE", "", kEmpty},
-        Case{"BISK_NODE_ROLE", "", kEmpty}));
+        Case{"BISK_NODE_ROLE", "", kEmpty}, Case{"BISK_RUNNER_PROGRAM", "/usr/bin/bisk", ""},
+        Case{"BISK_RUNNER_PROGRAM", "", ""}, Case{"BISK_RUNNER_PROGRAM", "bisk", kProgramProblem},
+        Case{"BISK_RUNNER_PROGRAM", "./build/src/bisk", kProgramProblem},
+        Case{"BISK_RUNNER_PROGRAM", " /usr/bin/bisk", kProgramProblem}, Case{"BISK_STOP_GRACE", "1", ""},
+        Case{"BISK_STOP_GRACE", "300", ""}, Case{"BISK_STOP_GRACE", "0", kGraceProblem},
+        Case{"BISK_STOP_GRACE", "301", kGraceProblem}, Case{"BISK_STOP_GRACE", "10s", kGraceProblem},
+        Case{"BISK_STOP_GRACE", "", kEmpty}, Case{"BISK_RUNNER_SILENT_AFTER", "1", ""},
+        Case{"BISK_RUNNER_SILENT_AFTER", "3600", ""}, Case{"BISK_RUNNER_SILENT_AFTER", "0", kIntervalProblem},
+        Case{"BISK_RUNNER_SILENT_AFTER", "3601", kIntervalProblem},
+        Case{"BISK_RUNNER_SILENT_AFTER", "-45", kIntervalProblem}, Case{"BISK_RUNNER_SILENT_AFTER", "", kEmpty},
+        Case{"BISK_SPAWN_RATE", "1", ""}, Case{"BISK_SPAWN_RATE", "100", ""},
+        Case{"BISK_SPAWN_RATE", "0", kRateProblem}, Case{"BISK_SPAWN_RATE", "101", kRateProblem},
+        Case{"BISK_SPAWN_RATE", "2.5", kRateProblem}, Case{"BISK_SPAWN_RATE", "", kEmpty},
+        Case{"BISK_RUNNER_LOG_MAX_BYTES", "65536", ""}, Case{"BISK_RUNNER_LOG_MAX_BYTES", "18446744073709551615", ""},
+        Case{"BISK_RUNNER_LOG_MAX_BYTES", "65535", kLogBytesProblem},
+        Case{"BISK_RUNNER_LOG_MAX_BYTES", "0", kLogBytesProblem},
+        Case{"BISK_RUNNER_LOG_MAX_BYTES", "-1", kLogBytesProblem},
+        Case{"BISK_RUNNER_LOG_MAX_BYTES", "18446744073709551616", kLogBytesProblem},
+        Case{"BISK_RUNNER_LOG_MAX_BYTES", "10M", kLogBytesProblem},
+        Case{"BISK_RUNNER_LOG_MAX_BYTES", "+65536", kLogBytesProblem}, Case{"BISK_RUNNER_LOG_MAX_BYTES", "", kEmpty}));
 
 TEST_F(ConfigTest, ValidValuesAreConverted) {
-  inputs_.environment = {{"BISK_STRICT_BINARIES", "no"},       {"BISK_GPU_INDEX", "3"},
-                         {"BISK_ENFORCER_INTERVAL", "45"},     {"BISK_TIME_ZONE", "Asia/Baghdad"},
-                         {"BISK_NODE_ROLE", "secondary"},      {"BISK_SECRET_KEY", "k"},
-                         {"BISK_FFMPEG_BIN", "/opt/ff/ffmpeg"}};
+  inputs_.environment = {{"BISK_STRICT_BINARIES", "no"},
+                         {"BISK_GPU_INDEX", "3"},
+                         {"BISK_ENFORCER_INTERVAL", "45"},
+                         {"BISK_TIME_ZONE", "Asia/Baghdad"},
+                         {"BISK_NODE_ROLE", "secondary"},
+                         {"BISK_SECRET_KEY", "k"},
+                         {"BISK_FFMPEG_BIN", "/opt/ff/ffmpeg"},
+                         {"BISK_RUNNER_PROGRAM", "/opt/bisk/runner"},
+                         {"BISK_STOP_GRACE", "30"},
+                         {"BISK_RUNNER_SILENT_AFTER", "120"},
+                         {"BISK_SPAWN_RATE", "20"},
+                         {"BISK_RUNNER_LOG_MAX_BYTES", "1048576"}};
   const Settings s = load().settings;
   EXPECT_FALSE(s.strict_binaries);
   EXPECT_EQ(s.gpu_index, 3);
@@ -558,6 +601,34 @@ TEST_F(ConfigTest, ValidValuesAreConverted) {
   EXPECT_EQ(s.node_role, "secondary");
   EXPECT_EQ(s.secret_key, "k");
   EXPECT_EQ(s.ffmpeg_bin, "/opt/ff/ffmpeg");
+  EXPECT_EQ(s.runner_program, "/opt/bisk/runner");
+  EXPECT_EQ(s.stop_grace_s, 30);
+  EXPECT_EQ(s.runner_silent_after_s, 120);
+  EXPECT_EQ(s.spawn_rate, 20);
+  EXPECT_EQ(s.runner_log_max_bytes, 1048576u);
+}
+
+TEST_F(ConfigTest, EnforcerKeysComeFromEveryLayer) {
+  set(ValueSource::kEnvFile, "BISK_STOP_GRACE", "20");
+  set(ValueSource::kEnvFile, "BISK_SPAWN_RATE", "2");
+  set(ValueSource::kEnvironment, "BISK_SPAWN_RATE", "3");
+  set(ValueSource::kFlag, "BISK_RUNNER_PROGRAM", "/usr/local/bin/bisk");
+  const LoadedConfig config = load();
+  EXPECT_EQ(config.settings.stop_grace_s, 20);
+  EXPECT_EQ(config.settings.spawn_rate, 3);
+  EXPECT_EQ(entry(config, "BISK_STOP_GRACE").source, ValueSource::kEnvFile);
+  EXPECT_EQ(entry(config, "BISK_SPAWN_RATE").source, ValueSource::kEnvironment);
+  EXPECT_EQ(entry(config, "BISK_RUNNER_PROGRAM").source, ValueSource::kFlag);
+  EXPECT_EQ(entry(config, "BISK_RUNNER_PROGRAM").value, "/usr/local/bin/bisk");
+  EXPECT_THAT(render_config(config),
+              AllOf(HasSubstr("BISK_STOP_GRACE=20"), HasSubstr("BISK_SPAWN_RATE=3"),
+                    HasSubstr("BISK_RUNNER_PROGRAM=/usr/local/bin/bisk"), HasSubstr("BISK_RUNNER_SILENT_AFTER=45"),
+                    HasSubstr("BISK_RUNNER_LOG_MAX_BYTES=10485760")));
+}
+
+TEST_F(ConfigTest, BadEnforcerKeyFromEnvFileNamesTheLine) {
+  const std::string path = write_file("default.env", "BISK_NODE=a\nBISK_SPAWN_RATE=500\n");
+  EXPECT_EQ(error(), "BISK_SPAWN_RATE=500 (env file " + path + ":2): " + kRateProblem);
 }
 
 TEST_F(ConfigTest, EveryProblemIsReportedInOneError) {

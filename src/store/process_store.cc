@@ -1,5 +1,7 @@
 #include "store/process_store.h"
 
+#include <limits>
+
 #include "store/bulk_query.h"
 #include "store/store_support.h"
 
@@ -149,8 +151,20 @@ std::optional<RunningProcess> ProcessStore::current_for_pair(Id camera_id, Id pr
 
 std::vector<RunningProcess> ProcessStore::list(const Filter& filter) {
   Conditions conditions = pair_conditions(filter.camera_id, filter.profile_id);
+  if (filter.node) conditions.add("node = :node", *filter.node);
   conditions.add_in("lifecycle", filter.lifecycles);
   return with_store_errors(db_, "", [&] { return read_processes(db_, conditions, filter.limit); });
+}
+
+std::vector<RunningProcess> ProcessStore::live_on_node(const std::string& node, std::optional<Id> camera_id,
+                                                       std::optional<Id> profile_id) {
+  Filter filter;
+  filter.camera_id = camera_id;
+  filter.profile_id = profile_id;
+  filter.node = node;
+  filter.lifecycles = {"starting", "running", "stopping"};
+  filter.limit = std::numeric_limits<int>::max();
+  return list(filter);
 }
 
 void ProcessStore::update(const RunningProcess& process) {
@@ -159,6 +173,26 @@ void ProcessStore::update(const RunningProcess& process) {
       throw_not_found("process", process.id);
     }
   });
+}
+
+bool ProcessStore::end(Id id, const Ending& ending) {
+  static const std::string sql =
+      "UPDATE running_processes SET lifecycle = :lifecycle, ended_at = :ended_at, exit_code = :exit_code, "
+      "exit_signal = :exit_signal, stop_reason = coalesce(:stop_reason, stop_reason) "
+      "WHERE id = :id AND lifecycle IN ('starting', 'running', 'stopping') RETURNING id";
+  return with_store_errors(db_, "", [&] {
+    return query_prepared<Id>(db_, sql, ending.lifecycle, ending.ended_at, ending.exit_code, ending.exit_signal,
+                              ending.stop_reason, static_cast<long long>(id))
+        .has_value();
+  });
+}
+
+bool ProcessStore::mark_stopping(Id id, const std::string& reason) {
+  static const std::string sql =
+      "UPDATE running_processes SET lifecycle = 'stopping', stop_reason = :reason "
+      "WHERE id = :id AND lifecycle IN ('starting', 'running', 'stopping') RETURNING id";
+  return with_store_errors(
+      db_, "", [&] { return query_prepared<Id>(db_, sql, reason, static_cast<long long>(id)).has_value(); });
 }
 
 std::optional<Id> ProcessStore::apply_heartbeat(const Heartbeat& heartbeat, Instant now) {

@@ -66,11 +66,37 @@ class ProcessStore {
   struct Filter {
     std::optional<Id> camera_id;
     std::optional<Id> profile_id;
+    std::optional<std::string> node;
     std::vector<std::string> lifecycles;  // empty: any
     int limit = 500;
   };
   std::vector<RunningProcess> list(const Filter& filter);  // newest first
-  void update(const RunningProcess& process);              // every field of process.id
+  // Every live row (starting, running, stopping) of `node`, optionally of one camera/profile.
+  std::vector<RunningProcess> live_on_node(const std::string& node, std::optional<Id> camera_id = std::nullopt,
+                                           std::optional<Id> profile_id = std::nullopt);
+  void update(const RunningProcess& process);  // every field of process.id
+
+  // How a runner's row ends. Only these columns change, so telemetry the
+  // heartbeat API writes concurrently is kept.
+  struct Ending {
+    std::string lifecycle;  // stopped | exited | failed | lost
+    Instant ended_at;
+    std::optional<int> exit_code;
+    std::optional<int> exit_signal;
+    std::optional<std::string> stop_reason;
+
+    static Ending with_reason(std::string lifecycle, Instant at, std::string reason) {
+      Ending ending;
+      ending.lifecycle = std::move(lifecycle);
+      ending.ended_at = at;
+      ending.stop_reason = std::move(reason);
+      return ending;
+    }
+  };
+  // Ends a live row; false when it had already ended (e.g. by `bisk stop-runners`).
+  bool end(Id id, const Ending& ending);
+  // A live row whose runner was asked to stop: lifecycle `stopping` and the reason.
+  bool mark_stopping(Id id, const std::string& reason);
 
   // Applies a heartbeat to the pair's current row when its pid matches and it is
   // live (SPEC §6); returns that row's id, or nullopt when the heartbeat comes
