@@ -187,6 +187,45 @@ TEST_P(ProcessStoreTest, ProcessesGoWithTheirCamera) {
 
 // ---------------------------------------------------------------- apply_heartbeat
 
+TEST_P(ProcessStoreTest, LiveOnNodeListsOnlyThatNodesLiveRows) {
+  const Id live = processes_.add(make_process(1, "running"));
+  const Id stopping = processes_.add(make_process(2, "stopping"));
+  processes_.add(make_process(3, "stopped"));
+  RunningProcess elsewhere = make_process(4, "running");
+  elsewhere.node = "other";
+  processes_.add(elsewhere);
+  std::vector<Id> ids;
+  for (const RunningProcess& process : processes_.live_on_node("main")) ids.push_back(process.id);
+  EXPECT_EQ(ids, (std::vector<Id>{stopping, live}));
+  EXPECT_TRUE(processes_.live_on_node("main", camera_ + 1000).empty());
+}
+
+TEST_P(ProcessStoreTest, EndingARowKeepsItsTelemetryAndHappensOnce) {
+  const Id id = processes_.add(make_process(77, "running"));
+  Heartbeat heartbeat = make_heartbeat(77);
+  heartbeat.camera_fps = 12.5;
+  processes_.apply_heartbeat(heartbeat, at_ms(2'000'000));
+  EXPECT_TRUE(processes_.mark_stopping(id, "configuration changed"));
+  EXPECT_EQ(processes_.find(id)->lifecycle, "stopping");
+  ProcessStore::Ending ending = ProcessStore::Ending::with_reason("stopped", at_ms(3'000'000), "ignored");
+  ending.stop_reason.reset();  // no new reason: the stopping reason stays
+  ending.exit_signal = 9;
+  EXPECT_TRUE(processes_.end(id, ending));
+  const RunningProcess ended = *processes_.find(id);
+  EXPECT_EQ(ended.lifecycle, "stopped");
+  EXPECT_EQ(text_of(ended.ended_at), "3000000");
+  EXPECT_EQ(ended.exit_signal, 9);
+  EXPECT_FALSE(ended.exit_code.has_value());
+  EXPECT_EQ(ended.stop_reason, "configuration changed");
+  EXPECT_EQ(ended.camera_fps, 12.5);
+  EXPECT_EQ(text_of(ended.last_heartbeat_at), "2000000");
+  // An ended row stays as it ended.
+  EXPECT_FALSE(processes_.end(id, ProcessStore::Ending::with_reason("lost", at_ms(4'000'000), "again")));
+  EXPECT_FALSE(processes_.mark_stopping(id, "again"));
+  EXPECT_EQ(processes_.find(id)->lifecycle, "stopped");
+  EXPECT_EQ(processes_.find(id)->stop_reason, "configuration changed");
+}
+
 TEST_P(ProcessStoreTest, HeartbeatPromotesStartingToRunningAndStoresItsTelemetry) {
   const Id id = processes_.add(make_process(77));
   Heartbeat heartbeat = make_heartbeat(77);
