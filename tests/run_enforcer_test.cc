@@ -456,6 +456,31 @@ TEST_P(EnforcerTest, TellsSystemdItIsReadyAndAlive) {
   EXPECT_TRUE(received.contains("WATCHDOG=1"));
 }
 
+TEST_P(EnforcerTest, ResolvedResourcesAreAppliedAndPassed) {
+  const Id camera = add_camera("Placed");
+  const Id profile = add_profile("HD", /*hb_interval=*/1, /*fps=*/10);
+  ResourceSettings global;
+  global.max_fps = 4;
+  global.det_set_max = "640";
+  global.cpu_nice = 3;
+  ResourceStore(db()).put_global(global);
+  ResourceSettings placed;
+  placed.cpu_nice = 7;  // the camera's value wins
+  placed.cpu_affinity = "0";
+  placed.gpu_index = 1;
+  ResourceStore(db()).put_camera(camera, placed);
+  add_policy({camera}, profile, always());
+  start_enforcer();
+  ASSERT_TRUE(wait_until([&] { return starts(camera, profile).size() == 1; }, 10s)) << enforcers()[0]->log();
+  const nlohmann::json start = starts(camera, profile).front();
+  EXPECT_EQ(start["nice"], 7);
+  EXPECT_EQ(start["affinity"], "0");
+  const std::string argv = start["argv"].dump();
+  EXPECT_THAT(argv, HasSubstr("\"--fps\",\"4\""));
+  EXPECT_THAT(argv, HasSubstr("\"--det_set\",\"640\""));
+  EXPECT_THAT(argv, HasSubstr("\"--gpu_index\",\"1\""));
+}
+
 TEST_P(EnforcerTest, RecordsItsStateForTheDashboard) {
   running_pair();
   ASSERT_TRUE(wait_until([&] { return !EnforcerStore(db()).states().empty(); }, 5s));
