@@ -324,7 +324,9 @@ TEST_P(EnforcerTest, ASecondEnforcerExits1NamingTheHolder) {
 
 TEST_P(EnforcerTest, AHundredCamerasEnteringAPeriodAreStartedPacedAndOnce) {
   constexpr int kCameras = 100;
-  constexpr int kRate = 20;
+  // 10 a second leaves headroom for the sanitizer build, where one spawn
+  // (fork of a large process, row insert) takes up to ~70 ms.
+  constexpr int kRate = 10;
   const Id profile = add_profile("HD", /*hb_interval=*/5);
   std::vector<Id> cameras;
   for (int i = 0; i < kCameras; ++i) cameras.push_back(add_camera("Cam" + std::to_string(i)));
@@ -338,8 +340,8 @@ TEST_P(EnforcerTest, AHundredCamerasEnteringAPeriodAreStartedPacedAndOnce) {
     }
     return true;
   };
-  // The budget: 100 starts at 20/s take 5 s.
-  ASSERT_TRUE(wait_until(all_started, 12s)) << enforcers()[0]->log();
+  // The budget: 100 starts at 10/s take 10 s.
+  ASSERT_TRUE(wait_until(all_started, 20s)) << enforcers()[0]->log();
   std::vector<long long> started_ms;
   for (const Id camera : cameras) {
     const auto records = starts(camera, profile);
