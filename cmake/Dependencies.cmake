@@ -25,6 +25,12 @@ pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 find_package(prometheus-cpp CONFIG REQUIRED)
 
+# bisk runner
+find_package(OpenCV 4 REQUIRED COMPONENTS core imgproc imgcodecs dnn calib3d)
+pkg_check_modules(LIBAV REQUIRED IMPORTED_TARGET libavformat libavcodec libswscale libavutil)
+# Face models and test media fetched at setup time (scripts/fetch_assets.sh), never at run time.
+set(BISK_ASSETS_DIR "$ENV{HOME}/.cache/bisk-assets" CACHE PATH "Face models and test media for tests and benchmarks")
+
 if(BISK_BUILD_TESTS OR BISK_BUILD_BENCH)
   find_package(GTest REQUIRED)
 endif()

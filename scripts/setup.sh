@@ -15,8 +15,13 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev wrk
   # runtime: time zone data, the throwaway PostgreSQL server of the tests, runuser
   tzdata postgresql-15 util-linux sqlite3
-  # ffprobe for stream tests (and, with the runner, ffmpeg)
+  # ffprobe for stream tests, ffmpeg for the ffmpeg_all runner
   ffmpeg
+  # the runner: FFmpeg libraries (ffmpeg_one), OpenCV dnn (recognition), npm (fetches the face models)
+  libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libopencv-dev npm
+  # the RTSP test server (GStreamer's RTSP server library)
+  libgstrtspserver-1.0-dev gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly
+  gstreamer1.0-tools
 )
 
 missing=()

@@ -20,6 +20,7 @@ case "${1:-}" in
 esac
 
 scripts/setup.sh
+scripts/fetch_assets.sh
 cmake -S . -B "$build_dir" "${cmake_args[@]}"
 cmake --build "$build_dir" -j "$(nproc)"
 cd "$build_dir"

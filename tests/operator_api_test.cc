@@ -315,10 +315,11 @@ TEST_P(OperatorApiTest, StreamTestReportsWhatFfprobeSees) {
   EXPECT_THAT(failed.body["error"].get<std::string>(), HasSubstr("No such file"));
 }
 
-TEST_P(OperatorApiTest, PhotoEnrollmentIsNotYetAvailable) {
+TEST_P(OperatorApiTest, PhotoEnrollmentWantsAnImage) {
+  // Real photos are enrolled in tests/enrollment_test.cc.
   const Id student = create("/api/v1/students", {{"code", "S-1"}});
-  expect_error(call("POST", "/api/v1/students/" + std::to_string(student) + "/photos", "x"), 501,
-               "photo enrollment arrives");
+  expect_error(call("POST", "/api/v1/students/" + std::to_string(student) + "/photos", "x"), 415,
+               "must be image/jpeg or image/png");
   expect_error(call("POST", "/api/v1/students/999/photos", "x"), 404, "no student");
 }
 

@@ -21,6 +21,14 @@
 namespace bisk::testing {
 namespace {
 
+// Under AddressSanitizer a fork of the enforcer (large shadow mappings) costs
+// tens of milliseconds, which a loaded 2-core machine stretches further.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr double kBudgetScale = 1.5;
+#else
+constexpr double kBudgetScale = 1.0;
+#endif
+
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -350,7 +358,7 @@ TEST_P(EnforcerTest, AHundredCamerasEnteringAPeriodAreStartedPacedAndOnce) {
   }
   std::sort(started_ms.begin(), started_ms.end());
   EXPECT_GE(started_ms.front(), to_epoch_ms(opens));
-  EXPECT_LE(started_ms.back() - to_epoch_ms(opens), 1000LL * kCameras / kRate + 1500);
+  EXPECT_LE(started_ms.back() - to_epoch_ms(opens), kBudgetScale * (1000.0 * kCameras / kRate) + 1500);
   // Never more than the rate within any second.
   for (std::size_t i = kRate; i < started_ms.size(); ++i) {
     EXPECT_GE(started_ms[i] - started_ms[i - kRate], 900) << "start " << i;

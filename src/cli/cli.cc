@@ -59,6 +59,8 @@ int run_cli(int argc, char** argv) {
   add_user_commands(app, context);
   add_enforcer_commands(app, context);
   add_maintenance_commands(app, context);
+  add_runner_commands(app, context);
+  add_enrollment_commands(app, context);
   try {
     app.parse(argc, argv);
     return 0;

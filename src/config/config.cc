@@ -439,6 +439,8 @@ void check_name(const Setting& setting, const Layer& layer, const Layers& layers
   const std::string where =
       (setting.location.empty() ? std::string(source_name(layer.source)) : setting.location) + ": ";
   if (find_key(name)) return;
+  // What the enforcer hands each runner (SPEC §5): per process, not settings.
+  if (name == "BISK_RTSP_URL" || name == "BISK_RUNNER_OWNER") return;
   if (name == kEnvFileKey) {
     if (layer.source == ValueSource::kEnvFile) {
       messages.warnings.push_back(where + "BISK_ENV_FILE has no effect inside an env file (ignored)");

@@ -17,4 +17,8 @@ inline constexpr std::array<ModelFile, 3> kModelFiles = {{
     {"fr_feature.onnx", "87aacdfe57510db2af90c0251df680e8eec88f122ee94712121d09bcaaaf3581"},
 }};
 
+// The id of the embeddings these models produce: face templates and runners
+// agree on it, and a runner handed another model's gallery exits (SPEC §5).
+inline constexpr std::string_view kFaceModelId = "faceplugin-fr-512-v1";
+
 }  // namespace bisk

@@ -4,9 +4,12 @@
 
 #include <chrono>
 
+#include <opencv2/imgcodecs.hpp>
+
 #include "common/time.h"
 #include "store/catalog_stores.h"
 #include "store/occurrence_roller.h"
+#include "web/enrollment.h"
 #include "web/entity_patch.h"
 #include "web/http_util.h"
 #include "web/operator_api.h"
@@ -224,12 +227,41 @@ void register_occurrence_routes(httplib::Server& server, WebContext& context) {
 }
 
 void register_student_photo_route(httplib::Server& server, WebContext& context) {
-  server.Post(R"(/api/v1/students/([^/]+)/photos)",
-              operator_handler(context, [&context](const auto& request, auto& response, const auto&) {
-                StudentStore store(context.db());
-                require(store, path_id(request, "student"), "student");
-                send_error(response, 501, "photo enrollment arrives with the runner (recognition) work");
-              }));
+  server.Post(
+      R"(/api/v1/students/([^/]+)/photos)",
+      operator_handler(context, [&context](const auto& request, auto& response, const auto&) {
+        StudentStore store(context.db());
+        const Student student = require(store, path_id(request, "student"), "student");
+        const std::string type = request.get_header_value("Content-Type");
+        if (type.rfind("image/jpeg", 0) != 0 && type.rfind("image/png", 0) != 0) {
+          send_error(response, 415, "Content-Type: must be image/jpeg or image/png (the photo itself)");
+          return;
+        }
+        const std::vector<unsigned char> bytes(request.body.begin(), request.body.end());
+        const cv::Mat photo = bytes.empty() ? cv::Mat() : cv::imdecode(bytes, cv::IMREAD_COLOR);
+        if (photo.empty()) {
+          send_error(response, 400, "body: must be a JPEG or PNG image");
+          return;
+        }
+        EnrollmentResult result;
+        try {
+          result = context.enroller().enroll(context.db(), student.id, photo, "upload");
+        } catch (const std::runtime_error& error) {
+          send_error(response, 503, std::string("face models unavailable: ") + error.what());
+          return;
+        }
+        if (!result.template_id) {
+          send_json(
+              response, 422,
+              Json{{"ok", false}, {"error", result.reason}, {"problem", result.problem}, {"face_px", result.face_px}});
+          return;
+        }
+        send_json(response, 201,
+                  Json{{"ok", true},
+                       {"template_id", *result.template_id},
+                       {"face_px", result.face_px},
+                       {"sharpness", result.sharpness}});
+      }));
 }
 
 }  // namespace

@@ -10,10 +10,9 @@
 
 #include <httplib.h>
 
-namespace bisk {
+#include "config/model_files.h"
 
-// The embedding model of the gallery; a runner with another model exits (SPEC §5).
-inline constexpr std::string_view kFaceModelId = "faceplugin-fr-512-v1";
+namespace bisk {
 
 // Bodies of POST /api/runner/events above this are refused with 413.
 inline constexpr std::size_t kMaxEventBytes = 4 * 1024 * 1024;

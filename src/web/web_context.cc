@@ -4,6 +4,7 @@
 #include <map>
 
 #include "web/auth.h"
+#include "web/enrollment.h"
 #include "web/heartbeat_api.h"
 #include "web/metrics.h"
 
@@ -22,7 +23,8 @@ WebContext::WebContext(Settings settings)
       id_(next_context_id()),
       metrics_(std::make_unique<Metrics>()),
       heartbeat_gate_(std::make_unique<HeartbeatGate>()),
-      login_limiter_(std::make_unique<LoginRateLimiter>()) {}
+      login_limiter_(std::make_unique<LoginRateLimiter>()),
+      enroller_(std::make_unique<Enroller>(settings_.model_dir)) {}
 
 WebContext::~WebContext() = default;
 

@@ -16,6 +16,7 @@ namespace bisk {
 class Metrics;           // web/metrics.h
 class HeartbeatGate;     // web/heartbeat_api.h
 class LoginRateLimiter;  // web/auth.h
+class Enroller;          // web/enrollment.h
 
 class WebContext {
  public:
@@ -31,6 +32,7 @@ class WebContext {
   Metrics& metrics() { return *metrics_; }
   HeartbeatGate& heartbeat_gate() { return *heartbeat_gate_; }
   LoginRateLimiter& login_limiter() { return *login_limiter_; }
+  Enroller& enroller() { return *enroller_; }
 
  private:
   Settings settings_;
@@ -40,6 +42,7 @@ class WebContext {
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<HeartbeatGate> heartbeat_gate_;
   std::unique_ptr<LoginRateLimiter> login_limiter_;
+  std::unique_ptr<Enroller> enroller_;
 };
 
 }  // namespace bisk

@@ -19,10 +19,15 @@ RunnerApiFixture::RunnerApiFixture() : database_(GetParam()), media_dir_(home_.f
 RunnerApiFixture::~RunnerApiFixture() = default;
 
 std::map<std::string, std::string> RunnerApiFixture::environment() const {
-  return {{"PATH", "/usr/local/bin:/usr/bin:/bin"},  {"HOME", home_.path()},
-          {"BISK_ENV_FILE", home_.file("bisk.env")}, {"BISK_DATABASE_URL", database_.url()},
-          {"BISK_TIME_ZONE", "Europe/Berlin"},       {"BISK_NODE", "test-node"},
-          {"BISK_HEARTBEAT_KEY", kTestKey},          {"BISK_MEDIA_DIR", media_dir_}};
+  return {{"PATH", "/usr/local/bin:/usr/bin:/bin"},
+          {"HOME", home_.path()},
+          {"BISK_ENV_FILE", home_.file("bisk.env")},
+          {"BISK_DATABASE_URL", database_.url()},
+          {"BISK_TIME_ZONE", "Europe/Berlin"},
+          {"BISK_NODE", "test-node"},
+          {"BISK_HEARTBEAT_KEY", kTestKey},
+          {"BISK_MEDIA_DIR", media_dir_},
+          {"BISK_MODEL_DIR", std::string(BISK_ASSETS_DIR) + "/models"}};
 }
 
 std::string RunnerApiFixture::bisk_ok(std::vector<std::string> args, const std::string& stdin_text) {

@@ -1,0 +1,196 @@
+#!/usr/bin/env bash
+# Fetches the face models and the test media into DIR (default
+# ${BISK_ASSETS_DIR:-$HOME/.cache/bisk-assets}):
+#   DIR/models/  fr_detect.onnx fr_landmark.onnx fr_feature.onnx
+#                from the npm package faceplugin-face-recognition-js@0.0.1,
+#                pinned by the sha256 values in src/config/model_files.h
+#   DIR/media/   grace_hopper_512x512.jpg (Debian facedetect), messi5.jpg,
+#                baboon.jpg, Megamind.avi, vtest.avi (opencv-doc),
+#                astronaut.png, camera.png (python3-skimage)
+# Nothing is installed: packages are downloaded into a temporary directory
+# (`npm pack`, `apt-get download` + `dpkg -x`) and only the files are kept.
+# Idempotent: files already present (and, for models, with the right sha256)
+# are not fetched again, so a second run takes well under a second.
+set -euo pipefail
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+dir="${1:-${BISK_ASSETS_DIR:-$HOME/.cache/bisk-assets}}"
+models_dir="$dir/models"
+media_dir="$dir/media"
+
+npm_package="faceplugin-face-recognition-js@0.0.1"
+model_files_header="$repo_root/src/config/model_files.h"
+model_names=(fr_detect.onnx fr_landmark.onnx fr_feature.onnx)
+
+# Debian package -> "path inside the package" entries (the first existing one of
+# each space-separated list of alternatives wins; a .gz variant is accepted too).
+declare -A media_source=(
+  [grace_hopper_512x512.jpg]="facedetect:usr/share/doc/facedetect/examples/grace_hopper_512x512.jpg"
+  [messi5.jpg]="opencv-doc:usr/share/doc/opencv-doc/examples/data/messi5.jpg"
+  [baboon.jpg]="opencv-doc:usr/share/doc/opencv-doc/examples/data/baboon.jpg"
+  [Megamind.avi]="opencv-doc:usr/share/doc/opencv-doc/examples/data/Megamind.avi"
+  [vtest.avi]="opencv-doc:usr/share/doc/opencv-doc/examples/data/vtest.avi"
+  [astronaut.png]="python3-skimage:usr/lib/python3/dist-packages/skimage/data/astronaut.png"
+  [camera.png]="python3-skimage:usr/lib/python3/dist-packages/skimage/data/camera.png"
+)
+media_order=(grace_hopper_512x512.jpg messi5.jpg baboon.jpg Megamind.avi vtest.avi astronaut.png camera.png)
+
+die() {
+  echo "fetch_assets: error: $*" >&2
+  exit 1
+}
+log() { echo "fetch_assets: $*"; }
+
+tmp=""
+cleanup() {
+  if [[ -n "$tmp" ]]; then rm -rf "$tmp"; fi
+}
+trap cleanup EXIT
+make_tmp() {
+  if [[ -z "$tmp" ]]; then
+    tmp="$(mktemp -d -t bisk-assets.XXXXXX)"
+    # apt-get download runs as the unprivileged _apt user when it can: let it write here.
+    chmod 0777 "$tmp"
+  fi
+}
+
+# The pinned sha256 of a model file, read from src/config/model_files.h (the one source of truth).
+expected_sha256() {
+  local name="$1" sum
+  [[ -r "$model_files_header" ]] || die "cannot read $model_files_header (the pinned model hashes)"
+  sum="$(sed -n "s/.*{\"${name//./\\.}\", *\"\([0-9a-f]\{64\}\)\"}.*/\1/p" "$model_files_header")"
+  [[ -n "$sum" ]] || die "no sha256 for $name in $model_files_header"
+  echo "$sum"
+}
+
+sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
+
+# ---------------------------------------------------------------- models
+fetch_models() {
+  local missing=() name
+  for name in "${model_names[@]}"; do
+    if [[ -f "$models_dir/$name" && "$(sha256_of "$models_dir/$name")" == "$(expected_sha256 "$name")" ]]; then
+      continue
+    fi
+    missing+=("$name")
+  done
+  if [[ ${#missing[@]} -eq 0 ]]; then
+    log "models: ${#model_names[@]} present, sha256 verified ($models_dir)"
+    return
+  fi
+
+  command -v npm >/dev/null || die "npm is needed to fetch the face models (npm package $npm_package); run scripts/setup.sh or apt-get install npm"
+  make_tmp
+  local work="$tmp/npm"
+  mkdir -p "$work"
+  log "models: fetching ${missing[*]} from npm package $npm_package"
+  local tarball
+  if ! tarball="$(cd "$work" && npm pack --silent "$npm_package" 2>"$work/npm.err" | tail -n1)" || [[ -z "$tarball" ]]; then
+    cat "$work/npm.err" >&2 || true
+    die "npm pack $npm_package failed (is the npm registry reachable?)"
+  fi
+  tar -xzf "$work/$tarball" -C "$work" || die "cannot extract $tarball (npm package $npm_package)"
+  mkdir -p "$models_dir"
+  for name in "${missing[@]}"; do
+    local src="$work/package/model/$name" want got
+    [[ -f "$src" ]] || die "npm package $npm_package has no model/$name (it has: $(cd "$work/package" && find . -name '*.onnx' | tr '\n' ' '))"
+    want="$(expected_sha256 "$name")"
+    got="$(sha256_of "$src")"
+    [[ "$got" == "$want" ]] ||
+      die "sha256 mismatch for $name from npm package $npm_package: got $got, expected $want (src/config/model_files.h); not installed"
+    install -m 0644 "$src" "$models_dir/$name.tmp"
+    mv -f "$models_dir/$name.tmp" "$models_dir/$name"
+    log "models: $name ok"
+  done
+}
+
+# ---------------------------------------------------------------- media
+apt_updated=0
+apt_update_once() {
+  [[ $apt_updated -eq 0 ]] || return 1
+  apt_updated=1
+  local sudo_cmd=()
+  if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null || return 1
+    sudo_cmd=(sudo)
+  fi
+  log "media: apt-get download failed, running apt-get update (empty or stale package lists?) and retrying"
+  "${sudo_cmd[@]}" apt-get update -qq >&2 || return 1
+}
+
+# Downloads and unpacks a Debian package into $tmp/deb/PKG (once per run) and
+# sets $unpacked_root to that directory (no subshell, so the cache survives).
+declare -A unpacked=()
+unpacked_root=""
+unpack_package() {
+  local pkg="$1"
+  if [[ -n "${unpacked[$pkg]:-}" ]]; then
+    unpacked_root="${unpacked[$pkg]}"
+    return
+  fi
+  make_tmp
+  local dl="$tmp/dl-$pkg" out="$tmp/deb/$pkg"
+  mkdir -p "$dl" "$out"
+  chmod 0777 "$dl"
+  until (cd "$dl" && apt-get download -q "$pkg" >"$dl/apt.log" 2>&1); do
+    if ! apt_update_once; then
+      cat "$dl/apt.log" >&2 || true
+      die "apt-get download $pkg failed (Debian package $pkg; is a Debian mirror reachable?)"
+    fi
+  done
+  local deb
+  deb="$(find "$dl" -maxdepth 1 -name '*.deb' | head -n1)"
+  [[ -n "$deb" ]] || die "apt-get download $pkg produced no .deb"
+  dpkg -x "$deb" "$out" || die "dpkg -x failed on $deb (Debian package $pkg)"
+  unpacked[$pkg]="$out"
+  unpacked_root="$out"
+}
+
+fetch_media() {
+  local missing=() name
+  for name in "${media_order[@]}"; do
+    [[ -s "$media_dir/$name" ]] || missing+=("$name")
+  done
+  if [[ ${#missing[@]} -eq 0 ]]; then
+    log "media: ${#media_order[@]} files present ($media_dir)"
+    return
+  fi
+  if ! command -v apt-get >/dev/null || ! command -v dpkg >/dev/null; then
+    die "apt-get and dpkg are needed to fetch the test media"
+  fi
+  mkdir -p "$media_dir"
+  for name in "${missing[@]}"; do
+    local spec="${media_source[$name]}" pkg path root
+    pkg="${spec%%:*}"
+    path="${spec#*:}"
+    unpack_package "$pkg"
+    root="$unpacked_root"
+    local src=""
+    if [[ -f "$root/$path" ]]; then
+      src="$root/$path"
+    elif [[ -f "$root/$path.gz" ]]; then
+      gunzip -c "$root/$path.gz" >"$tmp/$name.unz" || die "cannot gunzip $path.gz from Debian package $pkg"
+      src="$tmp/$name.unz"
+    else
+      # Not where expected: look for it by name anywhere in the package.
+      local found
+      found="$(find "$root" -type f \( -name "$name" -o -name "$name.gz" \) | head -n1)"
+      [[ -n "$found" ]] || die "Debian package $pkg has no $name (looked for $path); its files: $(cd "$root" && find . -type f | head -n 40 | tr '\n' ' ')"
+      if [[ "$found" == *.gz ]]; then
+        gunzip -c "$found" >"$tmp/$name.unz" || die "cannot gunzip ${found#"$root"/} from Debian package $pkg"
+        src="$tmp/$name.unz"
+      else
+        src="$found"
+      fi
+      log "media: note: $name found at ${found#"$root"/} in $pkg"
+    fi
+    [[ -s "$src" ]] || die "$name from Debian package $pkg is empty"
+    install -m 0644 "$src" "$media_dir/$name.tmp"
+    mv -f "$media_dir/$name.tmp" "$media_dir/$name"
+    log "media: $name ok (Debian package $pkg)"
+  done
+}
+
+fetch_models
+fetch_media
+log "done: $dir"

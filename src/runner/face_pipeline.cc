@@ -1,0 +1,61 @@
+#include "runner/face_pipeline.h"
+
+#include <chrono>
+
+namespace bisk {
+namespace {
+
+double ms_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+
+// Sets the thread count before the first model is loaded; passes the directory through.
+const std::string& after_setting_threads(const std::string& model_dir, int threads) {
+  set_inference_threads(threads);
+  return model_dir;
+}
+
+}  // namespace
+
+FacePipeline::FacePipeline(const std::string& model_dir, const FacePipelineOptions& options)
+    : detector_(after_setting_threads(model_dir, options.threads), options.min_detection_score, options.nms_threshold),
+      aligner_(model_dir),
+      embedder_(model_dir) {}
+
+std::optional<FacePipeline::Face> FacePipeline::describe(const cv::Mat& image, const DetectedFace& detection,
+                                                         Timings* timings) {
+  const cv::Mat bgr = as_bgr(image);
+  auto start = std::chrono::steady_clock::now();
+  cv::Mat aligned = aligner_.align(bgr, detection.box);
+  if (timings != nullptr) timings->align_ms += ms_since(start);
+  if (aligned.empty()) return std::nullopt;
+  start = std::chrono::steady_clock::now();
+  std::vector<float> embedding = embedder_.embed(aligned);
+  if (timings != nullptr) timings->embed_ms += ms_since(start);
+  return Face{detection, std::move(aligned), std::move(embedding)};
+}
+
+FacePipeline::Result FacePipeline::process(const cv::Mat& image, int min_face_px, int det_width) {
+  const cv::Mat bgr = as_bgr(image);
+  Result result;
+  const auto start = std::chrono::steady_clock::now();
+  const std::vector<DetectedFace> detections = detector_.detect(bgr, det_width);
+  result.timings.detect_ms = ms_since(start);
+  result.detected = static_cast<int>(detections.size());
+  for (const DetectedFace& detection : detections) {
+    // The gate comes before any landmark or embedding work.
+    if (face_size(detection) < static_cast<float>(min_face_px)) {
+      ++result.too_small;
+      continue;
+    }
+    std::optional<Face> face = describe(bgr, detection, &result.timings);
+    if (!face) {
+      ++result.not_aligned;
+      continue;
+    }
+    result.faces.push_back(std::move(*face));
+  }
+  return result;
+}
+
+}  // namespace bisk
