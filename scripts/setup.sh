@@ -17,12 +17,17 @@ packages=(
   tzdata postgresql-15 util-linux sqlite3
   # ffprobe for stream tests, ffmpeg for the ffmpeg_all runner
   ffmpeg
-  # the runner: FFmpeg libraries (ffmpeg_one), OpenCV dnn (recognition), npm (fetches the face models)
-  libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libopencv-dev npm
+  # the runner: FFmpeg libraries (ffmpeg_one), OpenCV dnn (recognition)
+  libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libopencv-dev
   # the RTSP test server (GStreamer's RTSP server library)
   libgstrtspserver-1.0-dev gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly
   gstreamer1.0-tools
 )
+
+# npm fetches the face models (scripts/fetch_assets.sh). A machine whose
+# Node.js comes from elsewhere (e.g. NodeSource, whose nodejs conflicts with
+# Debian's npm package) already has it.
+if ! command -v npm >/dev/null; then packages+=(npm); fi
 
 missing=()
 for package in "${packages[@]}"; do
