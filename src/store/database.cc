@@ -137,13 +137,44 @@ std::unique_ptr<Database> Database::open(const std::string& url) {
   return db;
 }
 
+namespace {
+
+// A statement without parameters or results, prepared once.
+class KeptStatement final : public Database::Cached {
+ public:
+  KeptStatement(soci::session& session, const std::string& sql) : statement_(session) {
+    statement_.alloc();
+    statement_.prepare(sql);
+    statement_.define_and_bind();
+  }
+  void run() { statement_.execute(true); }
+
+ private:
+  soci::statement statement_;
+};
+
+}  // namespace
+
+// SQLite parses every `session << sql` anew, which for the hot paths'
+// one-statement transactions cost as much as the statement; its transaction
+// control statements are kept prepared instead. PostgreSQL cannot prepare them.
+void Transaction::run(const std::string& sql) {
+  if (db_.backend_ != Backend::kSqlite) {
+    db_.session_ << sql;
+    return;
+  }
+  std::unique_ptr<Database::Cached>& slot = db_.cached(sql);
+  if (!slot) slot = std::make_unique<KeptStatement>(db_.session_, sql);
+  static_cast<KeptStatement&>(*slot).run();
+}
+
 Transaction::Transaction(Database& db) : Transaction(db, Mode::kReadWrite) {}
 
 Transaction::Transaction(Database& db, Mode mode) : db_(db), depth_(db.transaction_depth_ + 1) {
   if (depth_ > 1) {
     db_.session_ << "SAVEPOINT bisk_" + std::to_string(depth_);
   } else if (db_.backend_ == Backend::kSqlite) {
-    db_.session_ << (mode == Mode::kReadOnly ? "BEGIN" : "BEGIN IMMEDIATE");
+    run(mode == Mode::kReadOnly ? "BEGIN" : "BEGIN IMMEDIATE");
   } else {
     db_.session_ << (mode == Mode::kReadOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN");
   }
@@ -160,7 +191,7 @@ Transaction::~Transaction() {
       db_.session_ << "ROLLBACK TO SAVEPOINT " + savepoint;
       db_.session_ << "RELEASE SAVEPOINT " + savepoint;
     } else {
-      db_.session_ << "ROLLBACK";
+      run("ROLLBACK");
     }
   } catch (const soci::soci_error&) {
   }
@@ -171,7 +202,7 @@ void Transaction::commit() {
   if (depth_ > 1) {
     db_.session_ << "RELEASE SAVEPOINT bisk_" + std::to_string(depth_);
   } else {
-    db_.session_ << "COMMIT";
+    run("COMMIT");
   }
   open_ = false;
   db_.transaction_depth_ = depth_ - 1;

@@ -69,6 +69,8 @@ class Transaction {
   Transaction& operator=(const Transaction&) = delete;
 
  private:
+  void run(const std::string& sql);  // a transaction control statement
+
   Database& db_;
   int depth_;  // 1 for the outermost transaction, > 1 for a savepoint
   bool open_ = true;

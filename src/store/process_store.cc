@@ -112,8 +112,7 @@ constexpr const char* kApplyHeartbeatSql =
     "last_error = CASE WHEN :error_sent = 1 THEN :last_error ELSE last_error END, "
     "last_metrics = :last_metrics "
     "WHERE id = (SELECT max(id) FROM running_processes WHERE camera_id = :camera_id AND profile_id = :profile_id) "
-    "AND pid = :pid AND lifecycle IN ('starting', 'running', 'stopping') "
-    "RETURNING id";
+    "AND pid = :pid AND lifecycle IN ('starting', 'running', 'stopping')";
 
 // ---- heartbeats
 
@@ -195,16 +194,18 @@ bool ProcessStore::mark_stopping(Id id, const std::string& reason) {
       db_, "", [&] { return query_prepared<Id>(db_, sql, reason, static_cast<long long>(id)).has_value(); });
 }
 
-std::optional<Id> ProcessStore::apply_heartbeat(const Heartbeat& heartbeat, Instant now) {
+bool ProcessStore::apply_heartbeat(const Heartbeat& heartbeat, Instant now) {
   // An empty last_error clears the column; an absent one leaves it.
   const int error_sent = heartbeat.last_error.has_value();
   const std::optional<std::string> last_error =
       heartbeat.last_error && !heartbeat.last_error->empty() ? heartbeat.last_error : std::nullopt;
   return with_store_errors(db_, "", [&] {
-    return query_prepared<Id>(db_, kApplyHeartbeatSql, now, heartbeat.camera_fps, heartbeat.processed_fps,
-                              heartbeat.target_fps, heartbeat.latency_ms, heartbeat.dropped_frames, heartbeat.detected,
-                              heartbeat.matched, heartbeat.reconnects, error_sent, last_error, heartbeat.raw_json,
-                              heartbeat.camera_id, heartbeat.profile_id, heartbeat.pid);
+    // No RETURNING: SQLite collects its rows in a temporary table, whose page
+    // cache cost more than the update itself.
+    return execute_prepared(db_, kApplyHeartbeatSql, now, heartbeat.camera_fps, heartbeat.processed_fps,
+                            heartbeat.target_fps, heartbeat.latency_ms, heartbeat.dropped_frames, heartbeat.detected,
+                            heartbeat.matched, heartbeat.reconnects, error_sent, last_error, heartbeat.raw_json,
+                            heartbeat.camera_id, heartbeat.profile_id, heartbeat.pid) > 0;
   });
 }
 

@@ -99,9 +99,9 @@ class ProcessStore {
   bool mark_stopping(Id id, const std::string& reason);
 
   // Applies a heartbeat to the pair's current row when its pid matches and it is
-  // live (SPEC §6); returns that row's id, or nullopt when the heartbeat comes
-  // from a process that is not the pair's current runner.
-  std::optional<Id> apply_heartbeat(const Heartbeat& heartbeat, Instant now);
+  // live (SPEC §6); false when the heartbeat comes from a process that is not
+  // the pair's current runner.
+  bool apply_heartbeat(const Heartbeat& heartbeat, Instant now);
 
  private:
   Database& db_;

@@ -92,6 +92,38 @@ class PreparedQuery final : public Database::Cached {
   soci::statement statement_;
 };
 
+// A statement without results prepared once per connection (see execute_prepared).
+template <typename... Values>
+class PreparedExecution final : public Database::Cached {
+ public:
+  PreparedExecution(Database& db, const std::string& sql) : statement_(db.session()) {
+    std::apply([&](auto&... value) { (statement_.exchange(soci::use(value)), ...); }, values_);
+    statement_.alloc();
+    statement_.prepare(sql);
+    statement_.define_and_bind();
+  }
+
+  long long run(const Values&... values) {
+    values_ = std::tie(values...);
+    statement_.execute(true);
+    return statement_.get_affected_rows();
+  }
+
+ private:
+  std::tuple<Values...> values_;
+  soci::statement statement_;
+};
+
+// Executes `sql` through a statement the connection prepares on first use and
+// keeps (see query_prepared); returns the number of rows it changed.
+template <typename... Values>
+long long execute_prepared(Database& db, const std::string& sql, const Values&... values) {
+  using Execution = PreparedExecution<Values...>;
+  std::unique_ptr<Database::Cached>& slot = db.cached(sql);
+  if (!slot) slot = std::make_unique<Execution>(db, sql);
+  return dynamic_cast<Execution&>(*slot).run(values...);
+}
+
 // Runs `sql`, a statement yielding one value in at most one row, through a
 // statement the connection prepares on first use and keeps: SOCI prepares
 // every `session << ...` anew, which on the hot paths (heartbeats) costs more

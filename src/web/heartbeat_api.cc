@@ -237,7 +237,7 @@ struct Applied {
 
 Applied store_heartbeat(Database& db, HeartbeatGate& gate, const Heartbeat& heartbeat, Instant now) {
   Applied applied;
-  applied.current = ProcessStore(db).apply_heartbeat(heartbeat, now).has_value();
+  applied.current = ProcessStore(db).apply_heartbeat(heartbeat, now);
   // Only the current runner's telemetry is kept: an orphan must not move the gate.
   applied.recorded =
       applied.current && gate.admit(heartbeat.camera_id, heartbeat.profile_id, heartbeat.last_error, now);

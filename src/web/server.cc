@@ -18,6 +18,7 @@
 #include "store/store_error.h"
 #include "web/auth.h"
 #include "web/http_util.h"
+#include "web/idle_connections.h"
 #include "web/metrics.h"
 #include "web/routes.h"
 #include "web/web_context.h"
@@ -209,6 +210,7 @@ void stop_on_signal(httplib::Server& server, const sigset_t& signals, const std:
     // stop() does nothing before listening has begun, and must not be repeated.
     while (!server.is_running() && !listen_returned) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     server.stop();
+    wake_idle_connections();
   }
 }
 
@@ -224,6 +226,7 @@ int serve(httplib::Server& server, const ListenAddress& address, const std::stri
   std::thread signal_thread(stop_on_signal, std::ref(server), std::cref(signals), std::cref(listen_returned));
 
   int exit_code = 0;
+  prepare_idle_connections();
   if (!server.bind_to_port(address.host, address.port)) {
     std::cerr << "bisk serve: cannot listen on " << listen
               << " (address in use, or not allowed for this user): check BISK_LISTEN\n";
