@@ -273,6 +273,30 @@ TEST_P(RunnerProcessTest, RecognisesTheEnrolledStudentOnlyAndStopsCleanly) {
   }
 }
 
+// The event leaves as soon as its cooldown window closes, not at the next
+// heartbeat: with hb_interval 60 the first event arrives long before 60 s.
+TEST_P(RunnerProcessTest, AnEventIsPostedWhenItsWindowClosesNotAtTheNextHeartbeat) {
+  if (GetParam() != TestBackend::kSqlite) GTEST_SKIP() << "the runner's timing does not depend on the database";
+  TempDir work;
+  const std::string video = make_video(work.path());
+  const Id camera = add_camera("Room");
+  const Id profile = add_profile("Lessons");
+  add_student("ADA");
+  const ProcessResult grace = run_process(
+      {BISK_BINARY, "enroll", "--student", "ADA", media("grace_hopper_512x512.jpg").string()}, environment());
+  ASSERT_EQ(grace.exit_code, 0) << grace.out << grace.err;
+  auto args = runner_args(camera, profile, "ffmpeg_all");
+  const auto interval = std::find(args.begin(), args.end(), "--hb_interval");
+  ASSERT_NE(interval, args.end());
+  *std::next(interval) = "60";
+  RunnerChild runner(runner_env(video), args, work.file("runner.log"));
+  add_process(camera, profile, runner.pid());
+  // Start-up, the first sighting within the 8 s video, then the 10 s window:
+  // well under the 60 s at which the second heartbeat would have taken it.
+  ASSERT_TRUE(wait_until([&] { return !events().empty(); }, 45s)) << runner.log();
+  EXPECT_EQ(runner.stop(SIGTERM, 5s), 0) << runner.log();
+}
+
 TEST_P(RunnerProcessTest, SigkillLeavesNoFfmpegBehind) {
   TempDir work;
   const std::string video = make_video(work.path());

@@ -63,27 +63,42 @@ class SharedGallery {
   std::optional<long long> version_;
 };
 
-// Sightings from recognition waiting for the reporter.
+// Sightings from recognition waiting for the reporter, which is woken by each
+// new one so that an event reaches the server as soon as its window closes.
 class SightingQueue {
  public:
   void push(SightingReport report) {
-    std::lock_guard lock(mutex_);
-    if (queue_.size() >= kMaxQueuedSightings) queue_.pop_front();  // the server is away: keep the newest
-    queue_.push_back(std::move(report));
+    {
+      std::lock_guard lock(mutex_);
+      if (queue_.size() >= kMaxQueuedSightings) queue_.pop_front();  // the server is away: keep the newest
+      queue_.push_back(std::move(report));
+      ++pushed_;
+    }
+    pushed_wake_.notify_all();
   }
   std::deque<SightingReport> take_all() {
     std::lock_guard lock(mutex_);
+    seen_ = pushed_;
     return std::exchange(queue_, {});
   }
+  // Sightings the server did not take, for the next attempt; they do not wake wait().
   void put_back(std::deque<SightingReport> reports) {
     std::lock_guard lock(mutex_);
     for (auto it = reports.rbegin(); it != reports.rend() && queue_.size() < kMaxQueuedSightings; ++it)
       queue_.push_front(std::move(*it));
   }
+  // Until a sighting was pushed since the last take_all(), `deadline` or a stop request.
+  void wait(std::stop_token stop, SteadyClock::time_point deadline) {
+    std::unique_lock lock(mutex_);
+    pushed_wake_.wait_until(lock, stop, deadline, [this] { return pushed_ != seen_; });
+  }
 
  private:
   std::mutex mutex_;
+  std::condition_variable_any pushed_wake_;
   std::deque<SightingReport> queue_;
+  unsigned long long pushed_ = 0;  // sightings ever pushed
+  unsigned long long seen_ = 0;    // pushed_ at the last take_all()
 };
 
 bool is_file_input(const std::string& url) {
@@ -161,7 +176,6 @@ class Runner {
     recognition_.request_stop();
     slot_.close();
     reporter_.request_stop();
-    reporter_wake_.notify_all();
     supervisor_->stop();
     snapshots_->stop();
     if (recognition_.joinable()) recognition_.join();
@@ -199,7 +213,7 @@ class Runner {
       std::optional<Frame> frame = slot_.take(kTakeTimeout);
       for (const auto& sighting : cooldown_.due(SteadyClock::now())) sightings_.push(to_report(sighting, options_));
       if (!frame) continue;
-      const FacePipeline::Result result = pipeline_.process(frame->bgr, options_.min_face_px);
+      const FacePipeline::Result result = pipeline_.process(frame->bgr, options_.min_face_px, detector_width_);
       const auto faces = gallery_.faces();
       int matched = 0;
       for (const FacePipeline::Face& face : result.faces) {
@@ -272,18 +286,22 @@ class Runner {
     }
   }
 
+  // A heartbeat every hb_interval; sightings as soon as they are queued (and
+  // those the server did not take, again at each heartbeat).
   void report(std::stop_token stop) {
-    std::mutex mutex;
     std::string last_failure;
+    auto next_heartbeat = SteadyClock::now();
     while (!stop.stop_requested()) {
-      refresh_stats();
-      const HeartbeatReply reply = client_.heartbeat(telemetry_.heartbeat_json("running", SteadyClock::now()));
-      if (!reply.ok() && reply.error != last_failure) say("heartbeat failed: " + reply.error);
-      last_failure = reply.ok() ? "" : reply.error;
-      if (reply.ok() && reply.gallery_version != gallery_.version()) refresh_gallery();
+      if (SteadyClock::now() >= next_heartbeat) {
+        next_heartbeat = SteadyClock::now() + std::chrono::seconds(options_.hb_interval_s);
+        refresh_stats();
+        const HeartbeatReply reply = client_.heartbeat(telemetry_.heartbeat_json("running", SteadyClock::now()));
+        if (!reply.ok() && reply.error != last_failure) say("heartbeat failed: " + reply.error);
+        last_failure = reply.ok() ? "" : reply.error;
+        if (reply.ok() && reply.gallery_version != gallery_.version()) refresh_gallery();
+      }
       post_sightings();
-      std::unique_lock lock(mutex);
-      reporter_wake_.wait_for(lock, stop, std::chrono::seconds(options_.hb_interval_s), [] { return false; });
+      sightings_.wait(stop, next_heartbeat);
     }
   }
 
@@ -295,6 +313,7 @@ class Runner {
   RunnerApiClient client_;
   Telemetry telemetry_;
   SightingCooldown cooldown_;
+  const int detector_width_ = detector_width(options_);
   FrameSlot slot_;
   SharedGallery gallery_;
   SightingQueue sightings_;
@@ -302,7 +321,6 @@ class Runner {
   std::unique_ptr<StreamSupervisor> supervisor_;
   std::unique_ptr<SnapshotWriter> snapshots_;
   std::jthread recognition_, reporter_;
-  std::condition_variable_any reporter_wake_;
   mutable std::mutex fatal_mutex_;
   std::optional<int> fatal_;
 };

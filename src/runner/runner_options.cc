@@ -1,6 +1,7 @@
 #include "runner/runner_options.h"
 
 #include <cmath>
+#include <string>
 
 namespace bisk {
 namespace {
@@ -13,6 +14,8 @@ bool one_of(const std::string& value, std::initializer_list<const char*> allowed
 }
 
 }  // namespace
+
+int detector_width(const RunnerOptions& options) { return options.det_set == "auto" ? 0 : std::stoi(options.det_set); }
 
 std::vector<std::string> validate_runner_options(const RunnerOptions& options) {
   std::vector<std::string> problems;

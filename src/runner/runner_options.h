@@ -29,6 +29,11 @@ struct RunnerOptions {
   std::string heartbeat_key;  // secret
 };
 
+// The detector's input width for --det_set: 0 for auto (the whole frame in one
+// pass at the model's 320 px), else the frame is covered by overlapping tiles
+// so that it is seen at that width (small, distant faces; see FaceDetector::tiles).
+int detector_width(const RunnerOptions& options);
+
 // Every problem with the options, one line each naming the flag or variable
 // and what is allowed; empty when they can be used.
 std::vector<std::string> validate_runner_options(const RunnerOptions& options);

@@ -24,6 +24,15 @@ RunnerOptions valid() {
 
 TEST(RunnerOptionsTest, ValidOptionsHaveNoProblem) { EXPECT_THAT(validate_runner_options(valid()), IsEmpty()); }
 
+TEST(RunnerOptionsTest, DetSetIsTheDetectorWidth) {
+  RunnerOptions options = valid();
+  EXPECT_EQ(detector_width(options), 0);  // auto: one pass over the whole frame
+  for (const char* width : {"320", "480", "640", "800", "1024"}) {
+    options.det_set = width;
+    EXPECT_EQ(detector_width(options), std::stoi(width));
+  }
+}
+
 TEST(RunnerOptionsTest, EachBadValueIsNamedWithWhatIsAllowed) {
   struct Case {
     void (*change)(RunnerOptions&);
