@@ -21,6 +21,7 @@
 
 #include "runner/ffmpeg_process_source.h"
 #include "runner/stream_supervisor.h"
+#include "testing/stream_fixtures.h"
 
 namespace bisk {
 namespace {
@@ -28,149 +29,25 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-// --- helpers (the same ones live in stream_supervisor_test.cc) ---
-
-// Test videos are cached in one directory per user and reused by later runs;
-// each is made under a temporary name and renamed, so parallel tests never see half a file.
-std::filesystem::path media_dir() {
-  const auto dir = std::filesystem::temp_directory_path() / ("bisk-runner-test-media-" + std::to_string(getuid()));
-  std::filesystem::create_directories(dir);
-  return dir;
-}
-
-// A video made by ffmpeg from a lavfi source.
-std::string make_video(const std::string& name, const std::string& lavfi, int seconds) {
-  const auto path = media_dir() / name;
-  if (!std::filesystem::exists(path)) {
-    const auto temp = media_dir() / (std::to_string(getpid()) + "." + name);
-    const std::string command = "ffmpeg -hide_banner -loglevel error -nostdin -y -f lavfi -i '" + lavfi + "' -t " +
-                                std::to_string(seconds) + " -c:v libx264 -pix_fmt yuv420p '" + temp.string() + "'";
-    if (std::system(command.c_str()) != 0) return "";
-    std::filesystem::rename(temp, path);
-  }
-  return path.string();
-}
-
-// ffmpeg processes whose parent is this process.
-std::vector<pid_t> ffmpeg_children() {
-  std::vector<pid_t> found;
-  DIR* proc = opendir("/proc");
-  if (proc == nullptr) return found;
-  while (dirent* entry = readdir(proc)) {
-    const pid_t pid = static_cast<pid_t>(std::atoi(entry->d_name));
-    if (pid <= 0) continue;
-    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-    const auto close_paren = text.rfind(')');
-    if (close_paren == std::string::npos || text.find("(ffmpeg)") == std::string::npos) continue;
-    std::istringstream rest(text.substr(close_paren + 2));
-    char state = 0;
-    pid_t ppid = 0;
-    rest >> state >> ppid;
-    if (ppid == getpid() && state != 'Z') found.push_back(pid);
-  }
-  closedir(proc);
-  return found;
-}
-
-bool process_alive(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  if (text.empty()) return false;
-  const auto close_paren = text.rfind(')');
-  return close_paren != std::string::npos && close_paren + 2 < text.size() && text[close_paren + 2] != 'Z';
-}
-
-int free_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t size = sizeof address;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
-
-// bisk_rtsp_server as a child process.
-class RtspServer {
- public:
-  explicit RtspServer(std::vector<std::string> args, int port = 0) : args_(std::move(args)), port_(port) {}
-  ~RtspServer() { stop(); }
-  bool start() {
-    int out[2];
-    if (pipe(out) != 0) return false;
-    std::vector<std::string> args = {BISK_RTSP_SERVER, "--port", std::to_string(port_)};
-    args.insert(args.end(), args_.begin(), args_.end());
-    std::vector<char*> argv;
-    for (auto& arg : args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(out[1], 1);
-      ::close(out[0]);
-      ::close(out[1]);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-    ::close(out[1]);
-    std::string text;
-    const auto deadline = Clock::now() + 10s;
-    while (Clock::now() < deadline && text.find('\n') == std::string::npos) {
-      pollfd poll_fd{out[0], POLLIN, 0};
-      if (poll(&poll_fd, 1, 100) <= 0) continue;
-      char chunk[64];
-      const ssize_t got = ::read(out[0], chunk, sizeof chunk);
-      if (got <= 0) break;
-      text.append(chunk, static_cast<size_t>(got));
-    }
-    ::close(out[0]);
-    if (!text.starts_with("ready ")) return false;
-    port_ = std::atoi(text.c_str() + 6);
-    return true;
-  }
-  void stop(int signal = SIGTERM) {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGCONT);
-    kill(pid_, signal);
-    const auto deadline = Clock::now() + 3s;
-    int status = 0;
-    while (waitpid(pid_, &status, WNOHANG) == 0) {
-      if (Clock::now() > deadline) {
-        kill(pid_, SIGKILL);
-        waitpid(pid_, &status, 0);
-        break;
-      }
-      std::this_thread::sleep_for(20ms);
-    }
-    pid_ = -1;
-  }
-  void pause() { kill(pid_, SIGSTOP); }
-  void resume() { kill(pid_, SIGCONT); }
-  int port() const { return port_; }
-  std::string url(const std::string& userinfo = "") const {
-    return "rtsp://" + userinfo + "127.0.0.1:" + std::to_string(port_) + "/stream";
-  }
-
- private:
-  std::vector<std::string> args_;
-  int port_;
-  pid_t pid_ = -1;
-};
+using testing::ffmpeg_children;
+using testing::free_loopback_port;
+using testing::lavfi_video;
+using testing::process_alive;
+using testing::RtspServer;
+using testing::test_media_dir;
 
 // --- tests, for both flavours ---
 
-class FrameSourceTest : public testing::TestWithParam<std::string> {
+class FrameSourceTest : public ::testing::TestWithParam<std::string> {
  protected:
   std::unique_ptr<FrameSource> source_ = make_frame_source(GetParam());
   std::stop_source stop_;
 };
 
-INSTANTIATE_TEST_SUITE_P(Both, FrameSourceTest, testing::Values("ffmpeg_all", "ffmpeg_one"));
+INSTANTIATE_TEST_SUITE_P(Both, FrameSourceTest, ::testing::Values("ffmpeg_all", "ffmpeg_one"));
 
 TEST_P(FrameSourceTest, DecodesAFileAtTheTargetFpsAndScale) {
-  const std::string file = make_video("testsrc720.mp4", "testsrc=size=1280x720:rate=25", 4);
+  const std::string file = lavfi_video("testsrc720.mp4", "testsrc=size=1280x720:rate=25", 4);
   ASSERT_FALSE(file.empty());
   SourceOptions options;
   options.target_fps = 5;
@@ -191,11 +68,11 @@ TEST_P(FrameSourceTest, DecodesAFileAtTheTargetFpsAndScale) {
   EXPECT_LE(frames, 21);
   EXPECT_NE(source_->error(), "");
   source_->close();
-  EXPECT_TRUE(ffmpeg_children().empty());
+  EXPECT_TRUE(ffmpeg_children(getpid()).empty());
 }
 
 TEST_P(FrameSourceTest, DeliversBgrAndKeepsSmallFramesUnscaled) {
-  const std::string file = make_video("red.mp4", "color=c=red:size=640x360:rate=25", 1);
+  const std::string file = lavfi_video("red.mp4", "color=c=red:size=640x360:rate=25", 1);
   ASSERT_FALSE(file.empty());
   SourceOptions options;
   options.target_fps = 0;  // every frame
@@ -216,9 +93,9 @@ TEST_P(FrameSourceTest, DeliversBgrAndKeepsSmallFramesUnscaled) {
 
 TEST_P(FrameSourceTest, SurvivesAResolutionChangeMidStream) {
   // Two MPEG-TS segments, 640x360 then 320x240, one after the other (a camera reconfigured).
-  const auto path = media_dir() / "resolution-change.ts";
+  const auto path = test_media_dir() / "resolution-change.ts";
   if (!std::filesystem::exists(path)) {
-    const auto temp = media_dir() / (std::to_string(getpid()) + ".resolution-change.ts");
+    const auto temp = test_media_dir() / (std::to_string(getpid()) + ".resolution-change.ts");
     const std::string make =
         "ffmpeg -hide_banner -loglevel error -nostdin -y -f lavfi -i testsrc=size=%s:rate=25 -t 1 "
         "-c:v libx264 -pix_fmt yuv420p -f mpegts -";
@@ -270,7 +147,7 @@ TEST_P(FrameSourceTest, ReadsRtspOverTcpAndUdp) {
     EXPECT_GT(Clock::now() - start, 1500ms);
     source_->close();
   }
-  EXPECT_TRUE(ffmpeg_children().empty());
+  EXPECT_TRUE(ffmpeg_children(getpid()).empty());
 }
 
 TEST_P(FrameSourceTest, AuthenticatesAndReports401WithoutThePassword) {
@@ -309,15 +186,15 @@ TEST_P(FrameSourceTest, Reports404ForAWrongPath) {
 
 TEST_P(FrameSourceTest, ReportsConnectionRefused) {
   const auto start = Clock::now();
-  EXPECT_FALSE(
-      source_->open("rtsp://127.0.0.1:" + std::to_string(free_port()) + "/stream", SourceOptions{}, stop_.get_token()));
+  EXPECT_FALSE(source_->open("rtsp://127.0.0.1:" + std::to_string(free_loopback_port()) + "/stream", SourceOptions{},
+                             stop_.get_token()));
   EXPECT_EQ(source_->error(), "connection refused");
   EXPECT_LT(Clock::now() - start, 5s);
-  EXPECT_TRUE(ffmpeg_children().empty());
+  EXPECT_TRUE(ffmpeg_children(getpid()).empty());
 }
 
 TEST_P(FrameSourceTest, ReportsAMissingFile) {
-  EXPECT_FALSE(source_->open((media_dir() / "missing.mp4").string(), SourceOptions{}, stop_.get_token()));
+  EXPECT_FALSE(source_->open((test_media_dir() / "missing.mp4").string(), SourceOptions{}, stop_.get_token()));
   EXPECT_NE(source_->error().find("no such file"), std::string::npos) << source_->error();
 }
 
@@ -341,7 +218,7 @@ TEST_P(FrameSourceTest, StopInterruptsABlockedReadQuickly) {
   EXPECT_LT(Clock::now() - start, 2s);
   stopper.join();
   source_->close();
-  EXPECT_TRUE(ffmpeg_children().empty());
+  EXPECT_TRUE(ffmpeg_children(getpid()).empty());
   server.resume();
 }
 
@@ -365,7 +242,7 @@ TEST_P(FrameSourceTest, StopInterruptsAHangingOpen) {
   EXPECT_LT(Clock::now() - start, 2500ms);
   stopper.join();
   ::close(fd);
-  EXPECT_TRUE(ffmpeg_children().empty());
+  EXPECT_TRUE(ffmpeg_children(getpid()).empty());
 }
 
 TEST_P(FrameSourceTest, OpenTimesOutOnASilentServer) {
@@ -430,14 +307,14 @@ TEST(FfmpegProcessSource, ReportsAMissingProgram) {
   SourceOptions options;
   options.ffmpeg_bin = "/nonexistent/ffmpeg";
   std::stop_source stop;
-  EXPECT_FALSE(source.open((media_dir() / "x.mp4").string(), options, stop.get_token()));
+  EXPECT_FALSE(source.open((test_media_dir() / "x.mp4").string(), options, stop.get_token()));
   EXPECT_FALSE(source.error().empty());
-  EXPECT_TRUE(ffmpeg_children().empty());
+  EXPECT_TRUE(ffmpeg_children(getpid()).empty());
 }
 
 // SIGKILL of the process owning the source: PR_SET_PDEATHSIG kills its ffmpeg.
 TEST(FfmpegProcessSource, NoFfmpegOutlivesAKilledRunner) {
-  const std::string file = make_video("testsrc720.mp4", "testsrc=size=1280x720:rate=25", 4);
+  const std::string file = lavfi_video("testsrc720.mp4", "testsrc=size=1280x720:rate=25", 4);
   ASSERT_FALSE(file.empty());
   int report[2];
   ASSERT_EQ(pipe(report), 0);
@@ -488,7 +365,7 @@ TEST(FrameSourceCpu, DISABLED_CpuOfDecodingTenSecondsAt5Fps) {
   // BISK_CPU_VIDEO=other.mp4 measures another file (a real camera recording).
   const char* other = std::getenv("BISK_CPU_VIDEO");
   const std::string file =
-      other != nullptr ? other : make_video("testsrc720-10s.mp4", "testsrc=size=1280x720:rate=25", 10);
+      other != nullptr ? other : lavfi_video("testsrc720-10s.mp4", "testsrc=size=1280x720:rate=25", 10);
   ASSERT_FALSE(file.empty());
   for (const std::string impl : {"ffmpeg_all", "ffmpeg_one"}) {
     auto source = make_frame_source(impl);

@@ -31,21 +31,6 @@ bool accepts_connections(int port) {
 
 }  // namespace
 
-int free_loopback_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    close(fd);
-    throw std::runtime_error("no free loopback port");
-  }
-  close(fd);
-  return ntohs(address.sin_port);
-}
-
 ServerProcess::ServerProcess(std::map<std::string, std::string> env, std::chrono::milliseconds ready_timeout) {
   port_ = free_loopback_port();
   env["BISK_LISTEN"] = "127.0.0.1:" + std::to_string(port_);

@@ -12,6 +12,8 @@
 
 #include <httplib.h>
 
+#include "testing/stream_fixtures.h"  // free_loopback_port
+
 namespace bisk::testing {
 
 class ServerProcess {
@@ -38,8 +40,5 @@ class ServerProcess {
   int port_ = 0;
   std::string log_path_;
 };
-
-// A port on 127.0.0.1 nobody listens on right now.
-int free_loopback_port();
 
 }  // namespace bisk::testing
