@@ -60,4 +60,13 @@ std::string url_scheme(std::string_view url) {
   return scheme;
 }
 
+std::optional<std::pair<std::string, std::string>> split_url(const std::string& url) {
+  const std::size_t scheme = url.find("://");
+  if (scheme == std::string::npos || scheme == 0) return std::nullopt;
+  const std::size_t path = url.find('/', scheme + 3);
+  const std::string origin = url.substr(0, path);
+  if (origin.size() == scheme + 3) return std::nullopt;
+  return std::make_pair(origin, path == std::string::npos ? std::string("/") : url.substr(path));
+}
+
 }  // namespace bisk

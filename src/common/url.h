@@ -1,7 +1,9 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace bisk {
 
@@ -12,5 +14,9 @@ std::string mask_url(std::string_view url);
 
 // The URL's scheme in lower case ("rtsp", "http", "file"), empty when there is none.
 std::string url_scheme(std::string_view url);
+
+// Splits "scheme://host:port/path" into the origin and the path ("/" when
+// absent); nullopt for a URL without scheme or host.
+std::optional<std::pair<std::string, std::string>> split_url(const std::string& url);
 
 }  // namespace bisk

@@ -63,5 +63,16 @@ TEST(UrlSchemeTest, EmptyWithoutAValidScheme) {
   EXPECT_EQ(url_scheme(""), "");
 }
 
+TEST(SplitUrlTest, OriginAndPath) {
+  using Parts = std::pair<std::string, std::string>;
+  EXPECT_EQ(split_url("http://127.0.0.1:8000/api/runner/heartbeat/"),
+            Parts("http://127.0.0.1:8000", "/api/runner/heartbeat/"));
+  EXPECT_EQ(split_url("https://bisk.school.example"), Parts("https://bisk.school.example", "/"));
+  EXPECT_EQ(split_url("http://[::1]:8000/hb?x=1"), Parts("http://[::1]:8000", "/hb?x=1"));
+  EXPECT_EQ(split_url("http:///path"), std::nullopt);
+  EXPECT_EQ(split_url("127.0.0.1:8000/hb"), std::nullopt);
+  EXPECT_EQ(split_url("://host/x"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace bisk

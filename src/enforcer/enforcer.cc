@@ -11,6 +11,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "common/url.h"
 #include "enforcer/runner_log.h"
 #include "schedule/desired_set.h"
 #include "store/catalog_stores.h"
@@ -352,13 +353,13 @@ std::vector<LiveRunner> Enforcer::live_runners() {
 bool Enforcer::heartbeat_api_reachable() {
   // Any HTTP answer below 500 means runners can reach the API; the server
   // answers a GET of the heartbeat URL with 405 without touching the database.
+  const auto parts = split_url(launch_.heartbeat_url);
+  if (!parts) return false;
   try {
-    httplib::Client client(launch_.heartbeat_url.substr(0, launch_.heartbeat_url.find('/', 8)));
+    httplib::Client client(parts->first);
     client.set_connection_timeout(kProbeTimeout);
     client.set_read_timeout(kProbeTimeout);
-    const std::string path =
-        launch_.heartbeat_url.substr(std::min(launch_.heartbeat_url.size(), launch_.heartbeat_url.find('/', 8)));
-    const auto response = client.Get(path.empty() ? "/" : path);
+    const auto response = client.Get(parts->second);
     return response && response->status < 500;
   } catch (const std::exception&) {
     return false;

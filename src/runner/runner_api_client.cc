@@ -7,6 +7,8 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "common/url.h"
+
 namespace bisk {
 namespace {
 
@@ -71,15 +73,6 @@ std::variant<Gallery, std::string> parse_gallery(const std::string& text) {
 }
 
 }  // namespace
-
-std::optional<std::pair<std::string, std::string>> split_url(const std::string& url) {
-  const std::size_t scheme = url.find("://");
-  if (scheme == std::string::npos || scheme == 0) return std::nullopt;
-  const std::size_t path = url.find('/', scheme + 3);
-  const std::string origin = url.substr(0, path);
-  if (origin.size() == scheme + 3) return std::nullopt;
-  return std::make_pair(origin, path == std::string::npos ? std::string("/") : url.substr(path));
-}
 
 RunnerApiClient::RunnerApiClient(const std::string& heartbeat_url, std::string key, std::chrono::milliseconds timeout)
     : key_(std::move(key)) {

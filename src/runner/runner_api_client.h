@@ -72,8 +72,4 @@ class RunnerApiClient {
   std::unique_ptr<httplib::Client> client_;
 };
 
-// Splits "scheme://host:port/path" into the origin and the path ("/" when
-// absent); nullopt for a URL without scheme or host.
-std::optional<std::pair<std::string, std::string>> split_url(const std::string& url);
-
 }  // namespace bisk
