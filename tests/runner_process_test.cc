@@ -297,6 +297,30 @@ TEST_P(RunnerProcessTest, AnEventIsPostedWhenItsWindowClosesNotAtTheNextHeartbea
   EXPECT_EQ(runner.stop(SIGTERM, 5s), 0) << runner.log();
 }
 
+// No GPU here: --device cuda runs on the CPU, says so in its log and reports
+// the device it really uses.
+TEST_P(RunnerProcessTest, DeviceCudaWithoutAGpuFallsBackToTheCpuAndSaysSo) {
+  if (GetParam() != TestBackend::kSqlite) GTEST_SKIP() << "the device does not depend on the database";
+  TempDir work;
+  const std::string video = make_video(work.path());
+  const Id camera = add_camera("Room");
+  const Id profile = add_profile("Lessons");
+  auto args = runner_args(camera, profile, "ffmpeg_all");
+  args.insert(args.end(), {"--device", "cuda", "--gpu_index", "0"});
+  RunnerChild runner(runner_env(video), args, work.file("runner.log"));
+  add_process(camera, profile, runner.pid());
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const auto row = ProcessStore(db()).current_for_pair(camera, profile);
+        return row && row->last_metrics.value_or("").find("\"device\":\"cpu\"") != std::string::npos;
+      },
+      30s))
+      << runner.log();
+  EXPECT_THAT(runner.log(), HasSubstr("--device cuda: this OpenCV build has no CUDA backend for cv::dnn; "
+                                      "recognition runs on the CPU"));
+  EXPECT_EQ(runner.stop(SIGTERM, 5s), 0) << runner.log();
+}
+
 TEST_P(RunnerProcessTest, SigkillLeavesNoFfmpegBehind) {
   TempDir work;
   const std::string video = make_video(work.path());

@@ -5,10 +5,31 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include <opencv2/core/cuda.hpp>
 #include <opencv2/core/utility.hpp>
 #include <opencv2/imgproc.hpp>
 
 namespace bisk {
+
+namespace {
+
+bool use_cuda = false;  // select_inference_device()
+
+}  // namespace
+
+bool cuda_inference_available() {
+  const auto backends = cv::dnn::getAvailableBackends();
+  const bool dnn_cuda =
+      std::find(backends.begin(), backends.end(),
+                std::make_pair(cv::dnn::DNN_BACKEND_CUDA, cv::dnn::DNN_TARGET_CUDA)) != backends.end();
+  return dnn_cuda && cv::cuda::getCudaEnabledDeviceCount() > 0;
+}
+
+std::string select_inference_device(bool cuda, int gpu_index) {
+  use_cuda = cuda && cuda_inference_available() && gpu_index >= 0 && gpu_index < cv::cuda::getCudaEnabledDeviceCount();
+  if (use_cuda) cv::cuda::setDevice(gpu_index);
+  return use_cuda ? "cuda" : "cpu";
+}
 
 cv::dnn::Net load_face_model(const std::string& model_dir, std::string_view file_name) {
   const std::filesystem::path path = std::filesystem::path(model_dir) / file_name;
@@ -26,8 +47,8 @@ cv::dnn::Net load_face_model(const std::string& model_dir, std::string_view file
     throw std::runtime_error("face model file " + path.string() + " could not be loaded (" + e.what() + ")" + how);
   }
   if (net.empty()) throw std::runtime_error("face model file " + path.string() + " could not be loaded" + how);
-  net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
-  net.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
+  net.setPreferableBackend(use_cuda ? cv::dnn::DNN_BACKEND_CUDA : cv::dnn::DNN_BACKEND_OPENCV);
+  net.setPreferableTarget(use_cuda ? cv::dnn::DNN_TARGET_CUDA : cv::dnn::DNN_TARGET_CPU);
   return net;
 }
 

@@ -27,6 +27,15 @@ cv::dnn::Net load_face_model(const std::string& model_dir, std::string_view file
 // the whole process (cv::setNumThreads), n <= 0 leaves it alone.
 void set_inference_threads(int n);
 
+// Where the models loaded from now on run, for the whole process: on the CUDA
+// device `gpu_index` when `cuda` is asked for and this OpenCV build has a CUDA
+// backend for cv::dnn and that device; else on the CPU. Returns "cuda" or
+// "cpu", what was chosen (the runner logs a fallback and reports it).
+std::string select_inference_device(bool cuda, int gpu_index);
+
+// Whether this OpenCV build can run cv::dnn on a CUDA device at all.
+bool cuda_inference_available();
+
 struct DetectedFace {
   cv::Rect2f box;  // pixels of the input image, clipped to it
   float score = 0;

@@ -9,16 +9,17 @@ double ms_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 }
 
-// Sets the thread count before the first model is loaded; passes the directory through.
-const std::string& after_setting_threads(const std::string& model_dir, int threads) {
-  set_inference_threads(threads);
-  return model_dir;
+// Sets the thread count and the device before the first model is loaded.
+std::string prepare_inference(const FacePipelineOptions& options) {
+  set_inference_threads(options.threads);
+  return select_inference_device(options.cuda, options.gpu_index);
 }
 
 }  // namespace
 
 FacePipeline::FacePipeline(const std::string& model_dir, const FacePipelineOptions& options)
-    : detector_(after_setting_threads(model_dir, options.threads), options.min_detection_score, options.nms_threshold),
+    : device_(prepare_inference(options)),
+      detector_(model_dir, options.min_detection_score, options.nms_threshold),
       aligner_(model_dir),
       embedder_(model_dir) {}
 

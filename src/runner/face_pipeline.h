@@ -20,7 +20,9 @@ namespace bisk {
 struct FacePipelineOptions {
   float min_detection_score = 0.8f;
   float nms_threshold = 0.4f;
-  int threads = 0;  // > 0: set_inference_threads(threads) (process-wide); else OpenCV's default
+  int threads = 0;    // > 0: set_inference_threads(threads) (process-wide); else OpenCV's default
+  bool cuda = false;  // ask for the CUDA device gpu_index (select_inference_device, process-wide)
+  int gpu_index = 0;
 };
 
 // Not thread-safe: one instance per recognition thread.
@@ -57,11 +59,15 @@ class FacePipeline {
   // face); nullopt when it cannot be aligned. Adds to `timings` if given.
   std::optional<Face> describe(const cv::Mat& bgr, const DetectedFace& detection, Timings* timings = nullptr);
 
+  // "cuda" or "cpu": where the models run (CPU when CUDA was asked for but is not available).
+  const std::string& device() const { return device_; }
+
   FaceDetector& detector() { return detector_; }
   FaceAligner& aligner() { return aligner_; }
   FaceEmbedder& embedder() { return embedder_; }
 
  private:
+  std::string device_;  // before the models: it decides where they are loaded
   FaceDetector detector_;
   FaceAligner aligner_;
   FaceEmbedder embedder_;

@@ -371,6 +371,23 @@ TEST_F(FacePipelineTest, Timings) {
   set_inference_threads(2);
 }
 
+// No GPU here: asking for CUDA must give the CPU, with the same results. On a
+// machine whose OpenCV has a CUDA backend and a device, the first check says so.
+TEST_F(FacePipelineTest, CudaFallsBackToTheCpuWithTheSameEmbeddings) {
+  if (cuda_inference_available()) GTEST_SKIP() << "this machine can run cv::dnn on CUDA";
+  EXPECT_EQ(pipeline_->device(), "cpu");
+  FacePipelineOptions options;
+  options.threads = 2;
+  options.cuda = true;
+  options.gpu_index = 0;
+  FacePipeline on_cuda(model_dir(), options);
+  EXPECT_EQ(on_cuda.device(), "cpu");
+  const FacePipeline::Result result = on_cuda.process(grace_, 40);
+  ASSERT_EQ(result.faces.size(), 1u);
+  EXPECT_NEAR(cosine_similarity(grace_embedding_, result.faces[0].embedding), 1.0f, 1e-5f);
+  EXPECT_EQ(select_inference_device(false, 0), "cpu");
+}
+
 TEST(FaceModelsTest, AMissingModelFileIsNamedWithHowToGetIt) {
   const std::string empty = ::testing::TempDir() + "/bisk-no-models";
   std::filesystem::create_directories(empty);

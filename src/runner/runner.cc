@@ -126,6 +126,13 @@ SightingReport to_report(const SightingCooldown::Sighting& sighting, const Runne
   return report;
 }
 
+FacePipelineOptions pipeline_options(const RunnerOptions& options) {
+  FacePipelineOptions pipeline;
+  pipeline.cuda = options.device == "cuda";
+  pipeline.gpu_index = options.gpu_index.value_or(0);
+  return pipeline;
+}
+
 // One runner's parts and threads.
 class Runner {
  public:
@@ -133,15 +140,19 @@ class Runner {
       : options_(options),
         environment_(environment),
         log_(log),
-        pipeline_(environment.model_dir),
+        pipeline_(environment.model_dir, pipeline_options(options)),
         client_(options.heartbeat_url, options.heartbeat_key),
         telemetry_(TelemetryFields{options.camera_id, options.profile_id, static_cast<int>(getpid()), options.fps,
-                                   options.snapshot_every_s, options.min_face_px, std::string(kFaceModelId), "cpu"}),
+                                   options.snapshot_every_s, options.min_face_px, std::string(kFaceModelId),
+                                   pipeline_.device()}),
         cooldown_(environment.cooldown) {}
 
   void start() {
-    if (options_.device == "cuda") {
-      say("--device cuda: this build's OpenCV has no CUDA backend; recognition runs on the CPU");
+    if (options_.device == "cuda" && pipeline_.device() != "cuda") {
+      say(std::string("--device cuda: ") +
+          (cuda_inference_available() ? "no CUDA device " + std::to_string(options_.gpu_index.value_or(0))
+                                      : std::string("this OpenCV build has no CUDA backend for cv::dnn")) +
+          "; recognition runs on the CPU");
     }
     SupervisorOptions supervision;
     supervision.url = options_.stream_url;
