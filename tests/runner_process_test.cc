@@ -18,6 +18,7 @@
 #include "store/attendance_store.h"
 #include "store/catalog_stores.h"
 #include "support/enforcer_fixture.h"
+#include "support/face_media.h"
 #include "support/runner_api_fixture.h"
 
 namespace bisk::testing {
@@ -27,39 +28,6 @@ using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 
 namespace fs = std::filesystem;
-
-fs::path assets() {
-  const char* dir = std::getenv("BISK_ASSETS_DIR");
-  return dir ? fs::path(dir) : fs::path(BISK_ASSETS_DIR);
-}
-fs::path media(const std::string& name) { return assets() / "media" / name; }
-
-// Runs ffmpeg to completion; the test fails when it does not succeed.
-void ffmpeg(const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {"/usr/bin/ffmpeg", "-hide_banner", "-loglevel", "error", "-y"};
-  argv.insert(argv.end(), args.begin(), args.end());
-  const ProcessResult result = run_process(argv, {{"PATH", "/usr/bin:/bin"}}, "", 120s);
-  ASSERT_EQ(result.exit_code, 0) << result.err;
-}
-
-// 8 s of 1280x720 at 25 fps: Grace (placed and scaled), the astronaut, Grace
-// again (smaller, brighter, elsewhere), the cameraman.
-std::string make_video(const fs::path& dir) {
-  const std::string out = (dir / "classroom.mp4").string();
-  auto clip = [&](const std::string& photo, const std::string& filter, const std::string& name) {
-    ffmpeg({"-loop", "1", "-i", media(photo).string(), "-vf", filter, "-t", "2", "-r", "25", "-c:v", "libx264",
-            "-pix_fmt", "yuv420p", (dir / name).string()});
-  };
-  clip("grace_hopper_512x512.jpg", "scale=360:360,pad=1280:720:200:120", "a.mp4");
-  clip("astronaut.png", "scale=400:400,pad=1280:720:600:200", "b.mp4");
-  clip("grace_hopper_512x512.jpg", "scale=260:260,eq=brightness=0.12,pad=1280:720:900:60", "c.mp4");
-  clip("camera.png", "scale=420:420,pad=1280:720:100:150", "d.mp4");
-  std::ofstream list(dir / "list.txt");
-  for (const char* name : {"a.mp4", "b.mp4", "c.mp4", "d.mp4"}) list << "file '" << (dir / name).string() << "'\n";
-  list.close();
-  ffmpeg({"-f", "concat", "-safe", "0", "-i", (dir / "list.txt").string(), "-c", "copy", out});
-  return out;
-}
 
 // A `bisk runner` child with its output in a file.
 class RunnerChild {
@@ -130,22 +98,12 @@ std::vector<int> ffmpeg_children_of(int pid) {
   return found;
 }
 
-bool ffmpeg_reading(const std::string& path) {
-  for (const ProcInfo& process : all_processes()) {
-    if (process.comm != "ffmpeg") continue;
-    for (const std::string& arg : proc_cmdline(process.pid)) {
-      if (arg == path && process.state != 'Z') return true;
-    }
-  }
-  return false;
-}
+bool ffmpeg_reading(const std::string& path) { return !ffmpeg_processes_with_arg(path).empty(); }
 
 class RunnerProcessTest : public RunnerApiFixture {
  protected:
   void SetUp() override {
-    if (!fs::exists(assets() / "models" / "fr_feature.onnx")) {
-      GTEST_SKIP() << "no face models in " << assets() << ": run scripts/fetch_assets.sh";
-    }
+    if (!face_models_present()) GTEST_SKIP() << kNoFaceModels << assets_dir();
   }
 
   std::map<std::string, std::string> runner_env(const std::string& url) {
@@ -194,7 +152,7 @@ class RunnerProcessTest : public RunnerApiFixture {
 TEST_P(RunnerProcessTest, EnrollmentRefusesUnusablePhotosWithTheReason) {
   add_student("ADA");
   const ProcessResult refused =
-      run_process({BISK_BINARY, "enroll", "--student", "ADA", media("baboon.jpg").string()}, environment());
+      run_process({BISK_BINARY, "enroll", "--student", "ADA", asset_media("baboon.jpg").string()}, environment());
   EXPECT_EQ(refused.exit_code, 1) << refused.err;
   EXPECT_THAT(refused.out, HasSubstr("refused: "));
   EXPECT_THAT(refused.out, HasSubstr("face"));
@@ -211,7 +169,7 @@ TEST_P(RunnerProcessTest, ThePhotoEndpointEnrollsOrSaysWhyNot) {
   httplib::Client client = server().client();
   client.set_read_timeout(30s);
   auto upload = [&](const std::string& photo) {
-    std::ifstream in(media(photo), std::ios::binary);
+    std::ifstream in(asset_media(photo), std::ios::binary);
     const std::string bytes(std::istreambuf_iterator<char>(in), {});
     return client.Post("/api/v1/students/" + std::to_string(ada) + "/photos", {{"Authorization", "Bearer " + token}},
                        bytes, photo.ends_with(".png") ? "image/png" : "image/jpeg");
@@ -230,13 +188,13 @@ TEST_P(RunnerProcessTest, RecognisesTheEnrolledStudentOnlyAndStopsCleanly) {
   for (const std::string impl : {"ffmpeg_all", "ffmpeg_one"}) {
     SCOPED_TRACE(impl);
     TempDir work;
-    const std::string video = make_video(work.path());
+    const std::string video = make_classroom_video(work.path());
     const Id camera = add_camera("Room-" + impl);
     const Id profile = add_profile("Lessons-" + impl);
     if (events().empty() && StudentStore(db()).find_by_code("ADA") == std::nullopt) {
       add_student("ADA");
       const ProcessResult grace = run_process(
-          {BISK_BINARY, "enroll", "--student", "ADA", media("grace_hopper_512x512.jpg").string()}, environment());
+          {BISK_BINARY, "enroll", "--student", "ADA", asset_media("grace_hopper_512x512.jpg").string()}, environment());
       ASSERT_EQ(grace.exit_code, 0) << grace.out << grace.err;
     }
     const std::size_t events_before = events().size();
@@ -278,12 +236,12 @@ TEST_P(RunnerProcessTest, RecognisesTheEnrolledStudentOnlyAndStopsCleanly) {
 TEST_P(RunnerProcessTest, AnEventIsPostedWhenItsWindowClosesNotAtTheNextHeartbeat) {
   if (GetParam() != TestBackend::kSqlite) GTEST_SKIP() << "the runner's timing does not depend on the database";
   TempDir work;
-  const std::string video = make_video(work.path());
+  const std::string video = make_classroom_video(work.path());
   const Id camera = add_camera("Room");
   const Id profile = add_profile("Lessons");
   add_student("ADA");
   const ProcessResult grace = run_process(
-      {BISK_BINARY, "enroll", "--student", "ADA", media("grace_hopper_512x512.jpg").string()}, environment());
+      {BISK_BINARY, "enroll", "--student", "ADA", asset_media("grace_hopper_512x512.jpg").string()}, environment());
   ASSERT_EQ(grace.exit_code, 0) << grace.out << grace.err;
   auto args = runner_args(camera, profile, "ffmpeg_all");
   const auto interval = std::find(args.begin(), args.end(), "--hb_interval");
@@ -302,7 +260,7 @@ TEST_P(RunnerProcessTest, AnEventIsPostedWhenItsWindowClosesNotAtTheNextHeartbea
 TEST_P(RunnerProcessTest, DeviceCudaWithoutAGpuFallsBackToTheCpuAndSaysSo) {
   if (GetParam() != TestBackend::kSqlite) GTEST_SKIP() << "the device does not depend on the database";
   TempDir work;
-  const std::string video = make_video(work.path());
+  const std::string video = make_classroom_video(work.path());
   const Id camera = add_camera("Room");
   const Id profile = add_profile("Lessons");
   auto args = runner_args(camera, profile, "ffmpeg_all");
@@ -323,7 +281,7 @@ TEST_P(RunnerProcessTest, DeviceCudaWithoutAGpuFallsBackToTheCpuAndSaysSo) {
 
 TEST_P(RunnerProcessTest, SigkillLeavesNoFfmpegBehind) {
   TempDir work;
-  const std::string video = make_video(work.path());
+  const std::string video = make_classroom_video(work.path());
   const Id camera = add_camera("Room");
   const Id profile = add_profile("Lessons");
   RunnerChild runner(runner_env(video), runner_args(camera, profile, "ffmpeg_all"), work.file("runner.log"));

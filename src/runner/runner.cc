@@ -240,6 +240,14 @@ class Runner {
     }
   }
 
+  // SPEC §6 heartbeat state: starting until the first frame, running while
+  // frames flow, reconnecting while the stream is lost and retried.
+  std::string stream_state() const {
+    const StreamStats stats = supervisor_->stats();
+    if (stats.connected) return "running";
+    return stats.frames == 0 && stats.last_error.empty() ? "starting" : "reconnecting";
+  }
+
   void refresh_stats() {
     const StreamStats stats = supervisor_->stats();
     telemetry_.set_dropped_frames(stats.dropped);
@@ -306,7 +314,7 @@ class Runner {
       if (SteadyClock::now() >= next_heartbeat) {
         next_heartbeat = SteadyClock::now() + std::chrono::seconds(options_.hb_interval_s);
         refresh_stats();
-        const HeartbeatReply reply = client_.heartbeat(telemetry_.heartbeat_json("running", SteadyClock::now()));
+        const HeartbeatReply reply = client_.heartbeat(telemetry_.heartbeat_json(stream_state(), SteadyClock::now()));
         if (!reply.ok() && reply.error != last_failure) say("heartbeat failed: " + reply.error);
         last_failure = reply.ok() ? "" : reply.error;
         if (reply.ok() && reply.gallery_version != gallery_.version()) refresh_gallery();

@@ -83,7 +83,10 @@ void StreamSupervisor::run(std::stop_token stop) {
           const auto now = Clock::now();
           {
             std::lock_guard lock(mutex_);
-            if (!delivered) streaming_since_ = now;
+            if (!delivered) {  // a new connection: the rate restarts with it
+              streaming_since_ = now;
+              recent_.clear();
+            }
             stats_.connected = true;
             ++stats_.frames;
             stats_.last_frame_at = now;
