@@ -5,6 +5,9 @@
 #   enforcer_bench      the enforcer's reconcile tick with 1,000 cameras, 200 runners (SQLite, PostgreSQL)
 #   enforcer_idle.sh    `bisk run-enforcer` with 200 runners at rest: CPU % of a core, RSS, clean SIGTERM
 #   heartbeat_bench.sh  POST /api/runner/heartbeat/ against the Django anchor
+#   recognition_bench   the runner's recognition per frame (detect, align, embed, match), 1 and default threads
+#   runner_bench.sh     `bisk runner` CPU/camera vs bare decode and the py-runner anchor, cameras per machine,
+#                       RSS, frame-to-event latency (runs recognition_bench; about 15 min, QUICK=1 for a short run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh >/dev/null
@@ -21,3 +24,5 @@ echo "## enforcer at rest (bench/enforcer_idle.sh)"
 NO_BUILD=1 BUILD_DIR=build-bench bench/enforcer_idle.sh
 echo "## heartbeat endpoint vs the Django anchor (bench/heartbeat_bench.sh)"
 bench/heartbeat_bench.sh
+echo "## runner: CPU per camera, recognition, cameras per machine, RSS, latency (bench/runner_bench.sh)"
+bench/runner_bench.sh

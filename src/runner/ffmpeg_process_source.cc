@@ -56,6 +56,10 @@ FfmpegProcessSource::~FfmpegProcessSource() { close(); }
 
 std::vector<std::string> FfmpegProcessSource::build_args(const std::string& url, const SourceOptions& options) {
   std::vector<std::string> args = {options.ffmpeg_bin, "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info"};
+  // One decoding thread per camera: frames are scaled to at most 1280 wide, so a
+  // 1080p stream is plenty (a 4K camera's substream is the right input), and
+  // every extra thread costs CPU and memory in each of many runners.
+  args.insert(args.end(), {"-threads", "1", "-filter_threads", "1"});
   const std::string scheme = url_scheme(url);
   if ((scheme == "rtsp" || scheme == "rtsps") && mask_url(url) == url) {
     if (options.rtsp_transport == "tcp" || options.rtsp_transport == "udp")

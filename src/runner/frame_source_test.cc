@@ -274,6 +274,7 @@ TEST(FfmpegProcessSource, BuildsTheCommandLine) {
   std::string joined;
   for (const auto& arg : args) joined += arg + " ";
   EXPECT_EQ(args.front(), "/usr/bin/ffmpeg");
+  EXPECT_NE(joined.find(" -threads 1 -filter_threads 1 "), std::string::npos) << joined;
   EXPECT_NE(joined.find("-rtsp_transport udp -timeout 10000000 -i rtsp://h/s"), std::string::npos) << joined;
   EXPECT_NE(joined.find("-vf fps=2.5,scale=w='min(iw,1280)':h=-2:flags=bilinear,format=bgr24 "), std::string::npos)
       << joined;

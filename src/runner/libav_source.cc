@@ -92,7 +92,7 @@ bool LibavSource::open(const std::string& url, const SourceOptions& options, std
   time_base_ = av_q2d(stream->time_base);
   codec_ = avcodec_alloc_context3(decoder);
   avcodec_parameters_to_context(codec_, stream->codecpar);
-  codec_->thread_count = 0;  // automatic, like the ffmpeg tool
+  codec_->thread_count = 1;  // one per camera, as ffmpeg_all's -threads 1 (see ffmpeg_process_source.cc)
   if ((result = avcodec_open2(codec_, decoder, nullptr)) < 0) {
     fail(result, "opening the decoder");
     close();

@@ -1,5 +1,6 @@
 #include "runner/runner.h"
 
+#include <malloc.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -128,6 +129,10 @@ SightingReport to_report(const SightingCooldown::Sighting& sighting, const Runne
 
 FacePipelineOptions pipeline_options(const RunnerOptions& options) {
   FacePipelineOptions pipeline;
+  // One inference thread: cameras run side by side, one runner each, and
+  // OpenCV's default pool (one thread per core) costs 10-15 % more CPU per
+  // frame in each of them (bench/recognition_bench.cc).
+  pipeline.threads = 1;
   pipeline.cuda = options.device == "cuda";
   pipeline.gpu_index = options.gpu_index.value_or(0);
   return pipeline;
@@ -347,6 +352,9 @@ class Runner {
 }  // namespace
 
 int run_runner(const RunnerOptions& options, const RunnerEnvironment& environment, std::ostream& log) {
+  // A few threads, each with its own glibc arena by default: two arenas keep
+  // the resident memory of many runners on one host down.
+  mallopt(M_ARENA_MAX, 2);
   // Blocked before any thread starts, so they arrive only at the sigwait below.
   sigset_t signals;
   sigemptyset(&signals);
