@@ -350,7 +350,7 @@ x_rss() {  # prints "runner_mib child_mib sum_mib pss_mib" (peaks over the runs)
 }
 read -r a_cores _ _ _ _ _ <<<"$(summary a)"
 read -r c_cores _ _ _ _ _ <<<"$(summary c)"
-model=${model_cores_default:-}
+model=${model_cores_1:-}
 floor=$( [ -n "$model" ] && [ "$a_cores" != "-" ] && awk -v a="$a_cores" -v m="$model" 'BEGIN{printf "%.3f", a + m}' || echo "-")
 echo "| case | cores (mean) | min–max | clean runs | processed fps | matched/detected faces | max RSS MiB (time -v) | vs original design (c ÷ case) | vs bare decode (case ÷ a) | vs decode + model (case ÷ $floor) |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
@@ -370,8 +370,8 @@ for label in a c ffmpeg_all ffmpeg_one; do
 done
 echo
 echo "Targets per camera: ≤ 0.26 cores; ≥ 3× less than the original design (c); within 5 % of bare decode"
-echo "plus the model cost (last column ≤ 1.05×), model cost = recognition_bench at OpenCV's default threads"
-echo "(what the runner uses): ${model_cores_default:--} cores (one thread: ${model_cores_1:--}). measure.sh: $rounds round(s) ×"
+echo "plus the model cost (last column ≤ 1.05×), model cost = recognition_bench on one OpenCV thread"
+echo "(what the runner uses): ${model_cores_1:--} cores (OpenCV's default threads: ${model_cores_default:--}). measure.sh: $rounds round(s) ×"
 echo "$duration s per case, each alone after a quiet-machine wait; \"clean\" = other load ≤ $other_max cores during"
 echo "the case. Processed fps: the runner's heartbeats ≥ 10 s after its start; c: the anchor's own count."
 echo "The bisk runner also runs the 68-point landmark model for alignment, which the anchor leaves out."
