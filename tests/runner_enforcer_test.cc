@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -371,11 +372,14 @@ TEST_P(RunnerEnforcerTest, AKilledRunnerLeavesNoFfmpegAndIsRestartedStreaming) {
 
   ASSERT_EQ(kill(pid, SIGKILL), 0);
   const Instant killed = now_instant();
+  // An exiting ffmpeg loses its command line before it is gone, so wait for
+  // its pid too, not only for the processes reading the camera.
   std::vector<int> left;
   EXPECT_TRUE(wait_until(
       [&] {
         left = ffmpeg_on_camera();
-        return left.empty();
+        return left.empty() &&
+               std::none_of(decoders.begin(), decoders.end(), [this](pid_t decoder) { return pid_alive(decoder); });
       },
       5s))
       << "ffmpeg outlived its SIGKILLed runner:\n"
