@@ -36,6 +36,32 @@ using testing::process_alive;
 using testing::RtspServer;
 using testing::test_media_dir;
 
+// A listening socket on 127.0.0.1 that accepts nothing and never answers:
+// an RTSP handshake with it hangs.
+class SilentListener {
+ public:
+  SilentListener() : fd_(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t size = sizeof address;
+    listening_ = bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 && listen(fd_, 4) == 0 &&
+                 getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &size) == 0;
+    port_ = ntohs(address.sin_port);
+  }
+  ~SilentListener() { ::close(fd_); }
+  SilentListener(const SilentListener&) = delete;
+  SilentListener& operator=(const SilentListener&) = delete;
+
+  bool listening() const { return listening_; }
+  std::string url() const { return "rtsp://127.0.0.1:" + std::to_string(port_) + "/stream"; }
+
+ private:
+  int fd_;
+  int port_ = 0;
+  bool listening_ = false;
+};
+
 // --- tests, for both flavours ---
 
 class FrameSourceTest : public ::testing::TestWithParam<std::string> {
@@ -224,44 +250,28 @@ TEST_P(FrameSourceTest, StopInterruptsABlockedReadQuickly) {
 
 TEST_P(FrameSourceTest, StopInterruptsAHangingOpen) {
   // A listening socket that never answers: the RTSP handshake hangs.
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-  ASSERT_EQ(listen(fd, 4), 0);
-  socklen_t size = sizeof address;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
+  const SilentListener silent;
+  ASSERT_TRUE(silent.listening());
   std::thread stopper([this] {
     std::this_thread::sleep_for(500ms);
     stop_.request_stop();
   });
   const auto start = Clock::now();
-  EXPECT_FALSE(source_->open("rtsp://127.0.0.1:" + std::to_string(ntohs(address.sin_port)) + "/stream", SourceOptions{},
-                             stop_.get_token()));
+  EXPECT_FALSE(source_->open(silent.url(), SourceOptions{}, stop_.get_token()));
   EXPECT_LT(Clock::now() - start, 2500ms);
   stopper.join();
-  ::close(fd);
   EXPECT_TRUE(ffmpeg_children(getpid()).empty());
 }
 
 TEST_P(FrameSourceTest, OpenTimesOutOnASilentServer) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-  ASSERT_EQ(listen(fd, 4), 0);
-  socklen_t size = sizeof address;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
+  const SilentListener silent;
+  ASSERT_TRUE(silent.listening());
   SourceOptions options;
   options.open_timeout = 1500ms;
   const auto start = Clock::now();
-  EXPECT_FALSE(source_->open("rtsp://127.0.0.1:" + std::to_string(ntohs(address.sin_port)) + "/stream", options,
-                             stop_.get_token()));
+  EXPECT_FALSE(source_->open(silent.url(), options, stop_.get_token()));
   EXPECT_LT(Clock::now() - start, 4s);
   EXPECT_NE(source_->error().find("timeout"), std::string::npos) << source_->error();
-  ::close(fd);
 }
 
 TEST(FfmpegProcessSource, BuildsTheCommandLine) {
