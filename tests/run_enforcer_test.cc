@@ -350,18 +350,22 @@ TEST_P(EnforcerTest, AHundredCamerasEnteringAPeriodAreStartedPacedAndOnce) {
   };
   // The budget: 100 starts at 10/s take 10 s.
   ASSERT_TRUE(wait_until(all_started, 20s)) << enforcers()[0]->log();
+  // The pacing is judged on the enforcer's spawn instants (the rows' started_at):
+  // the runners' own start times add exec latency, which under the sanitizer
+  // build varies by more than 100 ms from one spawn to the next.
   std::vector<long long> started_ms;
   for (const Id camera : cameras) {
-    const auto records = starts(camera, profile);
-    EXPECT_EQ(records.size(), 1u) << "camera " << camera << " started twice";
-    started_ms.push_back(records.front()["start_ms"].get<long long>());
+    EXPECT_EQ(starts(camera, profile).size(), 1u) << "camera " << camera << " started twice";
+    const auto pair_rows = rows(camera, profile);
+    ASSERT_EQ(pair_rows.size(), 1u) << "camera " << camera;
+    started_ms.push_back(to_epoch_ms(pair_rows.front().started_at));
   }
   std::sort(started_ms.begin(), started_ms.end());
   EXPECT_GE(started_ms.front(), to_epoch_ms(opens));
   EXPECT_LE(started_ms.back() - to_epoch_ms(opens), kBudgetScale * (1000.0 * kCameras / kRate) + 1500);
   // Never more than the rate within any second.
   for (std::size_t i = kRate; i < started_ms.size(); ++i) {
-    EXPECT_GE(started_ms[i] - started_ms[i - kRate], 900) << "start " << i;
+    EXPECT_GE(started_ms[i] - started_ms[i - kRate], 1000) << "start " << i;
   }
   EXPECT_TRUE(wait_until([&] { return live_rows().size() == kCameras; }, 5s));
 }
