@@ -1,5 +1,5 @@
 // The runner's recognition cost per frame, without decoding, on the runner's own
-// code: FacePipeline::process (detect, landmarks + align, embed) and match()
+// code: FacePipeline (detect, landmarks + align, embed) and match()
 // against a gallery of --students students × --templates templates (Grace
 // Hopper, enrolled from --photo like `bisk enroll` does, plus random unit
 // vectors), on frames of --input decoded at --fps by the runner's ffmpeg_one
@@ -7,8 +7,10 @@
 // first (every --stride-th one, at most --frames) and then cycled through, so
 // no decoding runs while recognition is measured.
 //
-// Two passes: OpenCV limited to one thread (FacePipelineOptions.threads = 1)
-// and OpenCV's default thread count (what `bisk runner` uses). Per pass:
+// Three passes: every face of every frame described, OpenCV limited to one
+// thread (FacePipelineOptions.threads = 1, what `bisk runner` uses) and on
+// OpenCV's default thread count; then one thread with the runner's
+// FaceTracker deciding which faces are described (frames timed at --fps). Per pass:
 // p50/p99/mean wall ms of each stage, CPU ms per frame (getrusage, the whole
 // process: OpenCV's pool threads included) and what that costs in cores at
 // --fps, plus the RSS after warm-up and its growth over the RSS before any model. Also: the CPU of decoding the whole
@@ -41,6 +43,7 @@
 #include "runner/face_embedder.h"
 #include "runner/face_matcher.h"
 #include "runner/face_pipeline.h"
+#include "runner/face_tracker.h"
 #include "runner/libav_source.h"
 #include "runner/photo_quality.h"
 
@@ -188,18 +191,23 @@ std::vector<GalleryFace> make_gallery(const Args& args, const std::vector<float>
 struct Pass {
   int threads_option = 0;  // FacePipelineOptions.threads
   int opencv_threads = 0;  // cv::getNumThreads() during the pass
+  bool tracked = false;
   Stats detect, align, embed, match, total;
   double cpu_ms_per_frame = 0;
   double wall_ms_per_frame = 0;
   double faces_per_frame = 0;
-  double grace_rate = 0;  // frames whose best accepted match was Grace
-  double rss_mib = 0;     // after warm-up
+  double described_rate = 0;  // faces embedded / faces detected
+  double grace_rate = 0;      // frames whose best accepted match was Grace
+  double rss_mib = 0;         // after warm-up
 };
 
-Pass run_pass(const Args& args, int threads, const Decoded& decoded, const std::vector<GalleryFace>& gallery,
+// tracked: as `bisk runner` does it, the FaceTracker decides which faces are
+// described; frames are given the times they have at --fps.
+Pass run_pass(const Args& args, int threads, bool tracked, const Decoded& decoded, const FaceGallery& gallery,
               long long grace_id) {
   Pass pass;
   pass.threads_option = threads;
+  pass.tracked = tracked;
   cv::setNumThreads(threads > 0 ? threads : -1);  // -1: back to OpenCV's default
   FacePipelineOptions options;
   options.threads = threads;
@@ -208,26 +216,40 @@ Pass run_pass(const Args& args, int threads, const Decoded& decoded, const std::
   const std::size_t n = decoded.frames.size();
   for (int i = 0; i < args.warmup; ++i) pipeline.process(decoded.frames[i % n], args.min_face_px);
   pass.rss_mib = status_mib("VmRSS");
+  FaceTracker tracker;
+  const auto frame_interval = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1 / args.fps));
   std::vector<double> detect, align, embed, match_ms, total;
-  long long faces = 0, grace = 0;
+  long long faces = 0, described = 0, grace = 0;
   const double cpu0 = cpu_ms();
   const auto wall0 = Clock::now();
   for (int i = 0; i < args.iterations; ++i) {
     const auto start = Clock::now();
-    const FacePipeline::Result result =
-        pipeline.process(decoded.frames[static_cast<std::size_t>(i) % n], args.min_face_px);
-    const auto matching = Clock::now();
+    const cv::Mat& frame = decoded.frames[static_cast<std::size_t>(i) % n];
+    FacePipeline::Result result;
+    const std::vector<DetectedFace> found_faces = pipeline.detect(frame, args.min_face_px, 0, result);
+    const auto now = Clock::time_point() + i * frame_interval;
+    std::vector<FaceTracker::Decision> decisions(found_faces.size());
+    if (tracked) decisions = tracker.assign(found_faces, now);
+    double matching_ms = 0;
     std::optional<Match> best;
-    for (const FacePipeline::Face& face : result.faces) {
-      const auto found = bisk::match(face.embedding, gallery, 0.5f, 0.1f);
+    for (std::size_t f = 0; f < found_faces.size(); ++f) {
+      std::optional<Match> found = decisions[f].reused;
+      if (decisions[f].describe) {
+        const auto face = pipeline.describe(frame, found_faces[f], &result.timings);
+        const auto matching = Clock::now();
+        found = face ? bisk::match(face->embedding, gallery, 0.5f, 0.1f) : std::nullopt;
+        matching_ms += ms_since(matching);
+        if (tracked) tracker.described(f, found, now);
+        ++described;
+      }
       if (found && (!best || found->score > best->score)) best = found;
     }
-    match_ms.push_back(ms_since(matching));
+    match_ms.push_back(matching_ms);
     total.push_back(ms_since(start));
     detect.push_back(result.timings.detect_ms);
     align.push_back(result.timings.align_ms);
     embed.push_back(result.timings.embed_ms);
-    faces += static_cast<long long>(result.faces.size());
+    faces += static_cast<long long>(found_faces.size());
     if (best && best->student_id == grace_id) ++grace;
   }
   const double iterations = args.iterations;
@@ -239,8 +261,14 @@ Pass run_pass(const Args& args, int threads, const Decoded& decoded, const std::
   pass.match = stats(match_ms);
   pass.total = stats(total);
   pass.faces_per_frame = static_cast<double>(faces) / iterations;
+  pass.described_rate = faces > 0 ? static_cast<double>(described) / static_cast<double>(faces) : 0;
   pass.grace_rate = static_cast<double>(grace) / iterations;
   return pass;
+}
+
+std::string pass_label(const Pass& pass) {
+  return std::to_string(pass.opencv_threads) + (pass.threads_option > 0 ? " (threads = 1)" : " (default)") +
+         (pass.tracked ? ", tracked (as bisk runner)" : ", every face every frame");
 }
 
 bool parse(int argc, char** argv, Args& args) {
@@ -303,22 +331,22 @@ int run(const Args& args) {
     grace = quality.face->embedding;
   }
   const long long grace_id = args.students;
-  const std::vector<GalleryFace> gallery = make_gallery(args, grace, grace_id);
+  const FaceGallery gallery(make_gallery(args, grace, grace_id), FaceEmbedder::kDimension);
 
   std::vector<Pass> passes;
-  passes.push_back(run_pass(args, 1, decoded, gallery, grace_id));
-  passes.push_back(run_pass(args, 0, decoded, gallery, grace_id));
+  passes.push_back(run_pass(args, 1, /*tracked=*/false, decoded, gallery, grace_id));
+  passes.push_back(run_pass(args, 0, /*tracked=*/false, decoded, gallery, grace_id));
+  passes.push_back(run_pass(args, 1, /*tracked=*/true, decoded, gallery, grace_id));
 
   const cv::Mat& first = decoded.frames.front();
   std::printf(
       "Frames: %d×%d from %s at %.3g fps (%zu cached, cycled), min_face_px %d; gallery: %d students × %d "
       "templates (%zu vectors of %d); %d frames measured per pass after %d warm-up frames.\n\n",
       first.cols, first.rows, args.input.c_str(), args.fps, decoded.frames.size(), args.min_face_px, args.students,
-      args.templates, gallery.size(), FaceEmbedder::kDimension, args.iterations, args.warmup);
-  std::printf("| OpenCV threads | stage | p50 ms | p99 ms | mean ms |\n|---|---|---|---|---|\n");
+      args.templates, gallery.templates(), FaceEmbedder::kDimension, args.iterations, args.warmup);
+  std::printf("| OpenCV threads, faces embedded | stage | p50 ms | p99 ms | mean ms |\n|---|---|---|---|---|\n");
   for (const Pass& pass : passes) {
-    const std::string label =
-        std::to_string(pass.opencv_threads) + (pass.threads_option > 0 ? " (threads = 1)" : " (default)");
+    const std::string label = pass_label(pass);
     const std::pair<const char*, const Stats*> rows[] = {{"detect", &pass.detect},
                                                          {"landmarks + align", &pass.align},
                                                          {"embed", &pass.embed},
@@ -328,15 +356,15 @@ int run(const Args& args) {
       std::printf("| %s | %s | %.2f | %.2f | %.2f |\n", label.c_str(), stage, s->p50, s->p99, s->mean);
   }
   std::printf(
-      "\n| OpenCV threads | CPU ms/frame | wall ms/frame | model cost at %.3g fps (cores) | faces/frame | "
-      "frames matched to Grace | RSS after warm-up MiB | RSS growth from models, buffers, gallery MiB |\n"
-      "|---|---|---|---|---|---|---|---|\n",
+      "\n| OpenCV threads, faces embedded | CPU ms/frame | wall ms/frame | model cost at %.3g fps (cores) | "
+      "faces/frame | faces embedded | frames matched to Grace | RSS after warm-up MiB | RSS growth from models, "
+      "buffers, gallery MiB |\n|---|---|---|---|---|---|---|---|---|\n",
       args.fps);
   for (const Pass& pass : passes) {
-    std::printf("| %d%s | %.1f | %.1f | **%.3f** | %.2f | %.0f %% | %.1f | %.1f |\n", pass.opencv_threads,
-                pass.threads_option > 0 ? " (threads = 1)" : " (default)", pass.cpu_ms_per_frame,
-                pass.wall_ms_per_frame, pass.cpu_ms_per_frame * args.fps / 1000.0, pass.faces_per_frame,
-                pass.grace_rate * 100.0, pass.rss_mib, pass.rss_mib - baseline_mib);
+    std::printf("| %s | %.1f | %.1f | **%.3f** | %.2f | %.0f %% | %.0f %% | %.1f | %.1f |\n", pass_label(pass).c_str(),
+                pass.cpu_ms_per_frame, pass.wall_ms_per_frame, pass.cpu_ms_per_frame * args.fps / 1000.0,
+                pass.faces_per_frame, pass.described_rate * 100.0, pass.grace_rate * 100.0, pass.rss_mib,
+                pass.rss_mib - baseline_mib);
   }
   std::printf(
       "\nRSS before any model: %.1f MiB (libraries + %.1f MiB of cached frames); the growth column is RSS after "
@@ -350,11 +378,11 @@ int run(const Args& args) {
       decode_cores);
   for (const Pass& pass : passes) {
     std::printf(
-        "RESULT threads=%s opencv_threads=%d cpu_ms_per_frame=%.2f model_cores=%.4f total_p50_ms=%.2f "
+        "RESULT threads=%s mode=%s opencv_threads=%d cpu_ms_per_frame=%.2f model_cores=%.4f total_p50_ms=%.2f "
         "total_p99_ms=%.2f match_p50_ms=%.3f grace_rate=%.3f rss_growth_mib=%.1f\n",
-        pass.threads_option > 0 ? "1" : "default", pass.opencv_threads, pass.cpu_ms_per_frame,
-        pass.cpu_ms_per_frame * args.fps / 1000.0, pass.total.p50, pass.total.p99, pass.match.p50, pass.grace_rate,
-        pass.rss_mib - baseline_mib);
+        pass.threads_option > 0 ? "1" : "default", pass.tracked ? "tracked" : "every_frame", pass.opencv_threads,
+        pass.cpu_ms_per_frame, pass.cpu_ms_per_frame * args.fps / 1000.0, pass.total.p50, pass.total.p99,
+        pass.match.p50, pass.grace_rate, pass.rss_mib - baseline_mib);
   }
   std::printf("RESULT decode_cores=%.4f\n", decode_cores);
   return 0;

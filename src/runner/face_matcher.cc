@@ -20,24 +20,66 @@ float cosine_similarity(std::span<const float> a, std::span<const float> b) {
   return static_cast<float>(dot / std::sqrt(norm_a * norm_b));
 }
 
-std::optional<Match> best_match(std::span<const float> embedding, const std::vector<GalleryFace>& gallery) {
-  // Best score per student (max over their templates).
-  std::unordered_map<long long, float> per_student;
-  for (const GalleryFace& face : gallery) {
-    if (face.embedding.size() != embedding.size()) continue;
-    const float score = cosine_similarity(embedding, face.embedding);
-    auto [it, inserted] = per_student.try_emplace(face.student_id, score);
-    if (!inserted) it->second = std::max(it->second, score);
+namespace {
+
+double squared_norm(std::span<const float> v) {
+  double sum = 0;
+  for (const float x : v) sum += static_cast<double>(x) * x;
+  return sum;
+}
+
+// Eight independent sums let the compiler vectorise without reassociating.
+float dot(const float* a, const float* b, std::size_t n) {
+  float sums[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    for (std::size_t k = 0; k < 8; ++k) sums[k] += a[i + k] * b[i + k];
   }
-  if (per_student.empty()) return std::nullopt;
+  float total = 0;
+  for (; i < n; ++i) total += a[i] * b[i];
+  for (const float sum : sums) total += sum;
+  return total;
+}
+
+}  // namespace
+
+FaceGallery::FaceGallery(const std::vector<GalleryFace>& faces, std::size_t dimension) : dimension_(dimension) {
+  std::vector<const GalleryFace*> kept;
+  for (const GalleryFace& face : faces) {
+    if (face.embedding.size() != dimension || squared_norm(face.embedding) == 0) {
+      ++dropped_;
+      continue;
+    }
+    kept.push_back(&face);
+  }
+  std::stable_sort(kept.begin(), kept.end(),
+                   [](const GalleryFace* a, const GalleryFace* b) { return a->student_id < b->student_id; });
+  rows_.reserve(kept.size() * dimension);
+  for (const GalleryFace* face : kept) {
+    const double inverse_norm = 1.0 / std::sqrt(squared_norm(face->embedding));
+    for (const float x : face->embedding) rows_.push_back(static_cast<float>(x * inverse_norm));
+    student_of_row_.push_back(face->student_id);
+  }
+}
+
+std::optional<Match> FaceGallery::best_match(std::span<const float> embedding) const {
+  if (student_of_row_.empty() || embedding.size() != dimension_) return std::nullopt;
+  const double norm = std::sqrt(squared_norm(embedding));
+  if (norm == 0) return std::nullopt;
+  const float inverse_norm = static_cast<float>(1.0 / norm);
   Match best;
-  bool first = true;
-  for (const auto& [student_id, score] : per_student) {
-    if (first || score > best.score || (score == best.score && student_id < best.student_id)) {
-      if (!first) best.second_best = std::max(best.second_best, best.score);
-      best.student_id = student_id;
+  bool have_best = false;
+  // Rows are grouped by student: each group's maximum is one student's score.
+  for (std::size_t row = 0; row < student_of_row_.size();) {
+    const long long student = student_of_row_[row];
+    float score = -2;
+    for (; row < student_of_row_.size() && student_of_row_[row] == student; ++row)
+      score = std::max(score, dot(&rows_[row * dimension_], embedding.data(), dimension_) * inverse_norm);
+    if (!have_best || score > best.score) {  // ties keep the lower id (ascending order)
+      if (have_best) best.second_best = std::max(best.second_best, best.score);
+      best.student_id = student;
       best.score = score;
-      first = false;
+      have_best = true;
     } else {
       best.second_best = std::max(best.second_best, score);
     }
@@ -45,9 +87,9 @@ std::optional<Match> best_match(std::span<const float> embedding, const std::vec
   return best;
 }
 
-std::optional<Match> match(std::span<const float> embedding, const std::vector<GalleryFace>& gallery, float min_score,
+std::optional<Match> match(std::span<const float> embedding, const FaceGallery& gallery, float min_score,
                            float margin) {
-  std::optional<Match> best = best_match(embedding, gallery);
+  std::optional<Match> best = gallery.best_match(embedding);
   if (!best || best->score < min_score) return std::nullopt;
   if (best->second_best > -1 && best->score - best->second_best < margin) return std::nullopt;
   return best;

