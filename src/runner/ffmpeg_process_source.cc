@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <iostream>
 #include <sstream>
 #include <string_view>
 #include <utility>
@@ -50,11 +51,36 @@ std::pair<int, int> parse_size(std::string_view text) {
   return {0, 0};
 }
 
+// The number before " fps" (or " tbr") in ffmpeg's description of a stream
+// ("..., 25 fps, 25 tbr, 12800 tbn"); 0 when absent. A "k" suffix is x1000.
+double parse_rate(std::string_view line, std::string_view unit) {
+  const size_t at = line.find(unit);
+  if (at == std::string_view::npos) return 0;
+  size_t start = at;
+  while (start > 0 && line[start - 1] != ' ' && line[start - 1] != ',') --start;
+  std::string number(line.substr(start, at - start));
+  double scale = 1;
+  if (!number.empty() && number.back() == 'k') {
+    scale = 1000;
+    number.pop_back();
+  }
+  char* end = nullptr;
+  const double value = std::strtod(number.c_str(), &end);
+  return end != number.c_str() && *end == '\0' && value > 0 ? value * scale : 0;
+}
+
+double nominal_rate(std::string_view stream_line) {
+  const double fps = parse_rate(stream_line, " fps,");
+  return fps > 0 ? fps : parse_rate(stream_line, " tbr,");
+}
+
 }  // namespace
 
 FfmpegProcessSource::~FfmpegProcessSource() { close(); }
 
-std::vector<std::string> FfmpegProcessSource::build_args(const std::string& url, const SourceOptions& options) {
+std::vector<std::string> FfmpegProcessSource::build_args(const std::string& url, const SourceOptions& options,
+                                                         bool skip_references) {
+  skip_references = skip_references && options.target_fps > 0;
   std::vector<std::string> args = {options.ffmpeg_bin, "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info"};
   // One decoding thread per camera: frames are scaled to at most 1280 wide, so a
   // 1080p stream is plenty (a 4K camera's substream is the right input), and
@@ -67,6 +93,7 @@ std::vector<std::string> FfmpegProcessSource::build_args(const std::string& url,
     // Socket I/O timeout (microseconds): a silent camera ends ffmpeg with "timed out".
     args.insert(args.end(), {"-timeout", "10000000"});
   }
+  if (skip_references) args.insert(args.end(), {"-skip_frame", "noref"});
   if (options.realtime) args.push_back("-re");
   if (options.loop) args.insert(args.end(), {"-stream_loop", "-1"});
   if (mask_url(url) != url) {
@@ -80,7 +107,8 @@ std::vector<std::string> FfmpegProcessSource::build_args(const std::string& url,
   // fps first: frames beyond the target are dropped before scale/format, which
   // then run as one swscale pass on the kept frames only.
   std::string filters;
-  if (options.target_fps > 0) filters = "fps=" + fps_text(options.target_fps) + ",";
+  if (skip_references) filters = "showinfo=checksum=0,";  // one line per decoded frame, for ReferenceSkipping
+  if (options.target_fps > 0) filters += "fps=" + fps_text(options.target_fps) + ",";
   if (options.max_width > 0)
     filters += "scale=w='min(iw," + std::to_string(options.max_width) + ")':h=-2:flags=bilinear,";
   filters += "format=bgr24";
@@ -106,9 +134,13 @@ std::string FfmpegProcessSource::concat_list(const std::string& url, const Sourc
 bool FfmpegProcessSource::open(const std::string& url, const SourceOptions& options, std::stop_token stop) {
   close();
   url_ = url;
+  options_ = options;
   stop_ = stop;
   {
     std::lock_guard lock(mutex_);
+    skipping_.reset();
+    skipping_failed_ = false;
+    skipped_decoded_ = 0;
     tail_.clear();
     stderr_error_ = {};
     in_output_section_ = false;
@@ -122,7 +154,7 @@ bool FfmpegProcessSource::open(const std::string& url, const SourceOptions& opti
     return false;
   }
 
-  const std::vector<std::string> args = build_args(url, options);
+  const std::vector<std::string> args = build_args(url, options, skip_references_);
   std::vector<char*> argv;
   for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
@@ -220,7 +252,15 @@ ReadStatus FfmpegProcessSource::read(Frame& frame, std::chrono::milliseconds tim
   if (out_fd_ < 0) return ReadStatus::kError;
   int width = 0;
   int height = 0;
+  bool skipping_failed = false;
   {
+    std::lock_guard lock(mutex_);
+    width = width_;
+    height = height_;
+    skipping_failed = skipping_failed_;
+  }
+  if (skipping_failed) {
+    if (!restart_without_skipping()) return stop_.stop_requested() ? ReadStatus::kStopped : ReadStatus::kError;
     std::lock_guard lock(mutex_);
     width = width_;
     height = height_;
@@ -271,6 +311,25 @@ ReadStatus FfmpegProcessSource::read(Frame& frame, std::chrono::milliseconds tim
   pending_ = cv::Mat();
   filled_ = 0;
   return ReadStatus::kFrame;
+}
+
+bool FfmpegProcessSource::restart_without_skipping() {
+  close();  // first: the stderr thread reads skip_references_
+  skip_references_ = false;
+  // Like the supervisor's own lines: the runner's stderr is its log.
+  std::cerr << "[stream ffmpeg_all] too few reference frames to skip the others at " << options_.target_fps
+            << " fps: restarting ffmpeg decoding every frame" << std::endl;
+  return open(url_, options_, stop_);
+}
+
+bool FfmpegProcessSource::skipping_references() const {
+  std::lock_guard lock(mutex_);
+  return pid_ > 0 && skip_references_ && options_.target_fps > 0 && !skipping_failed_;
+}
+
+long long FfmpegProcessSource::frames_decoded_while_skipping() const {
+  std::lock_guard lock(mutex_);
+  return skipped_decoded_;
 }
 
 int FfmpegProcessSource::reap(std::chrono::milliseconds wait) {
@@ -357,6 +416,16 @@ void FfmpegProcessSource::drain_stderr(int fd) {
 }
 
 void FfmpegProcessSource::handle_stderr_line(const std::string& raw) {
+  if (raw.starts_with("[Parsed_showinfo_")) {
+    // One frame decoded ("... n: 12 pts: 12288 pts_time:0.48 ..."); its other lines are ignored.
+    const size_t at = raw.find(" pts_time:");
+    if (at == std::string::npos) return;
+    const double pts_time = std::strtod(raw.c_str() + at + 10, nullptr);
+    std::lock_guard lock(mutex_);
+    ++skipped_decoded_;
+    if (skipping_ && skipping_->active() && !skipping_->on_decoded(pts_time)) skipping_failed_ = true;
+    return;
+  }
   const StreamError error = classify_ffmpeg_line(raw);
   const std::string line = mask_secrets(raw, url_);
   bool notify = false;
@@ -366,6 +435,11 @@ void FfmpegProcessSource::handle_stderr_line(const std::string& raw) {
     if (tail_.size() > kTailLines) tail_.pop_front();
     if (error.kind != StreamErrorKind::kNone) stderr_error_ = error;
     if (line.starts_with("Output #0")) in_output_section_ = true;
+    if (!in_output_section_ && !skipping_ && skip_references_ && options_.target_fps > 0 &&
+        line.find("Stream #") != std::string::npos && line.find(": Video: ") != std::string::npos) {
+      skipping_.emplace(options_.target_fps, nominal_rate(line));
+      if (!skipping_->active()) skipping_failed_ = true;
+    }
     if (in_output_section_ && width_ == 0 && line.find("Stream #") != std::string::npos &&
         line.find("Video: rawvideo") != std::string::npos) {
       const auto codec_end = line.find("bgr24");

@@ -8,6 +8,14 @@
 // ffmpeg runs: if the camera changes resolution mid-stream, ffmpeg rescales to
 // the first geometry (checked with FFmpeg 5.1), so the pipe never tears.
 //
+// Non-reference frames (ReferenceSkipping) are skipped by ffmpeg's decoder
+// (`-skip_frame noref`) and judged on ffmpeg's own report: the nominal rate
+// from its description of the input stream ("25 fps"), the frames really
+// decoded from a `showinfo` filter before `fps` (one stderr line per decoded
+// frame with its pts_time; checksums off, no measurable cost). When the rule
+// says stop, ffmpeg is restarted without skipping, once per source (a file is
+// then read from its start again, a camera goes on live).
+//
 // The child:
 //  - stays in the runner's process group (the enforcer's killpg reaches it);
 //  - gets PR_SET_PDEATHSIG(SIGKILL): if the runner dies, even by SIGKILL, the
@@ -36,11 +44,13 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "runner/frame_source.h"
+#include "runner/reference_skipping.h"
 #include "runner/stream_errors.h"
 
 namespace bisk {
@@ -59,13 +69,18 @@ class FfmpegProcessSource : public FrameSource {
   std::string name() const override { return "ffmpeg_all"; }
 
   // The ffmpeg command line for `url` (tests). A URL with a password is not in it.
-  static std::vector<std::string> build_args(const std::string& url, const SourceOptions& options);
+  static std::vector<std::string> build_args(const std::string& url, const SourceOptions& options,
+                                             bool skip_references);
   // What ffmpeg reads on fd 3 for a URL with a password (an ffconcat list); "" otherwise.
   static std::string concat_list(const std::string& url, const SourceOptions& options);
   // The child's pid while open, else -1.
   pid_t child_pid() const { return pid_; }
-  // The last lines ffmpeg wrote on stderr, passwords masked.
+  // The last lines ffmpeg wrote on stderr, passwords masked (showinfo's lines left out).
   std::vector<std::string> stderr_tail() const;
+  // Whether this connection's ffmpeg skips non-reference frames, and the
+  // frames it decoded while doing so (tests).
+  bool skipping_references() const;
+  long long frames_decoded_while_skipping() const;
 
  private:
   void drain_stderr(int fd);
@@ -73,8 +88,12 @@ class FfmpegProcessSource : public FrameSource {
   std::string failure_text(const std::string& fallback);
   int reap(std::chrono::milliseconds wait);
 
+  bool restart_without_skipping();
+
   std::string url_;
+  SourceOptions options_;
   std::stop_token stop_;
+  bool skip_references_ = true;  // false for good once a connection had too few reference frames
   pid_t pid_ = -1;
   int exit_status_ = -1;
   int out_fd_ = -1;
@@ -89,6 +108,9 @@ class FfmpegProcessSource : public FrameSource {
   int height_ = 0;
   bool stderr_closed_ = false;
   std::string error_;
+  std::optional<ReferenceSkipping> skipping_;  // from the input's description, when skipping
+  bool skipping_failed_ = false;               // the rule said stop: restart without skipping
+  long long skipped_decoded_ = 0;
 
   // The frame being read (a read() may time out halfway through one).
   cv::Mat pending_;

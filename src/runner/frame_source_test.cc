@@ -16,10 +16,12 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <set>
 #include <sstream>
 #include <thread>
 
 #include "runner/ffmpeg_process_source.h"
+#include "runner/libav_source.h"
 #include "runner/stream_supervisor.h"
 #include "testing/stream_fixtures.h"
 
@@ -280,19 +282,31 @@ TEST(FfmpegProcessSource, BuildsTheCommandLine) {
   options.max_width = 1280;
   options.rtsp_transport = "udp";
   options.ffmpeg_bin = "/usr/bin/ffmpeg";
-  const auto args = FfmpegProcessSource::build_args("rtsp://h/s", options);
-  std::string joined;
-  for (const auto& arg : args) joined += arg + " ";
+  const auto joined_args = [](const std::string& url, const SourceOptions& options, bool skip_references) {
+    std::string joined;
+    for (const auto& arg : FfmpegProcessSource::build_args(url, options, skip_references)) joined += arg + " ";
+    return joined;
+  };
+  const auto args = FfmpegProcessSource::build_args("rtsp://h/s", options, /*skip_references=*/false);
+  std::string joined = joined_args("rtsp://h/s", options, false);
   EXPECT_EQ(args.front(), "/usr/bin/ffmpeg");
   EXPECT_NE(joined.find(" -threads 1 -filter_threads 1 "), std::string::npos) << joined;
   EXPECT_NE(joined.find("-rtsp_transport udp -timeout 10000000 -i rtsp://h/s"), std::string::npos) << joined;
   EXPECT_NE(joined.find("-vf fps=2.5,scale=w='min(iw,1280)':h=-2:flags=bilinear,format=bgr24 "), std::string::npos)
       << joined;
   EXPECT_NE(joined.find("-f rawvideo -pix_fmt bgr24 pipe:1"), std::string::npos) << joined;
+  EXPECT_EQ(joined.find("skip_frame"), std::string::npos) << joined;
+  // Skipping: the decoder option on the input, one showinfo line per decoded frame before fps.
+  joined = joined_args("rtsp://h/s", options, true);
+  EXPECT_NE(joined.find("-skip_frame noref -i rtsp://h/s"), std::string::npos) << joined;
+  EXPECT_NE(joined.find("-vf showinfo=checksum=0,fps=2.5,scale="), std::string::npos) << joined;
+  // Every frame wanted: nothing to skip.
+  options.target_fps = 0;
+  EXPECT_EQ(joined_args("rtsp://h/s", options, true).find("skip_frame"), std::string::npos);
+  options.target_fps = 2.5;
   options.rtsp_transport = "auto";
   options.realtime = true;
-  joined.clear();
-  for (const auto& arg : FfmpegProcessSource::build_args("/x.mp4", options)) joined += arg + " ";
+  joined = joined_args("/x.mp4", options, false);
   EXPECT_EQ(joined.find("-rtsp_transport"), std::string::npos) << joined;
   EXPECT_EQ(joined.find("-timeout"), std::string::npos) << joined;
   EXPECT_NE(joined.find("-re -i /x.mp4"), std::string::npos) << joined;
@@ -303,7 +317,7 @@ TEST(FfmpegProcessSource, KeepsPasswordsOffTheCommandLine) {
   options.rtsp_transport = "tcp";
   const std::string url = "rtsp://admin:it's-s3cret@10.0.0.5/stream1";
   std::string joined;
-  for (const auto& arg : FfmpegProcessSource::build_args(url, options)) joined += arg + " ";
+  for (const auto& arg : FfmpegProcessSource::build_args(url, options, true)) joined += arg + " ";
   EXPECT_EQ(joined.find("s3cret"), std::string::npos) << joined;
   EXPECT_NE(joined.find("-f concat -safe 0 -protocol_whitelist "), std::string::npos) << joined;
   EXPECT_NE(joined.find(" -i pipe:3 "), std::string::npos) << joined;
@@ -366,6 +380,145 @@ double cpu_seconds(int who) {
   getrusage(who, &usage);
   return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
          static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+// --- ffmpeg_one decodes only what it needs ---
+
+struct DecodeCount {
+  long long decoded = 0;
+  int delivered = 0;
+  bool skipping_at_end = false;
+};
+
+DecodeCount decode_file(const std::string& file, double target_fps) {
+  LibavSource source;
+  SourceOptions options;
+  options.target_fps = target_fps;
+  options.max_width = 320;
+  std::stop_source stop;
+  DecodeCount count;
+  if (!source.open(file, options, stop.get_token())) {
+    ADD_FAILURE() << source.error();
+    return count;
+  }
+  Frame frame;
+  while (source.read(frame, 5s) == ReadStatus::kFrame) ++count.delivered;
+  count.decoded = source.decoded();
+  count.skipping_at_end = source.skipping_references();
+  return count;
+}
+
+TEST(LibavSourceTest, SkipsNonReferenceFramesWhileThoseLeftAreEnough) {
+  // libx264's defaults (B-pyramid): about half the frames are non-reference.
+  const std::string file = lavfi_video("testsrc720.mp4", "testsrc=size=1280x720:rate=25", 4);
+  ASSERT_FALSE(file.empty());
+  const DecodeCount at5 = decode_file(file, 5);
+  EXPECT_TRUE(at5.skipping_at_end);
+  EXPECT_LT(at5.decoded, 70) << "of 100 frames";
+  EXPECT_GE(at5.delivered, 19);  // the target is still met: 4 s at 5 fps
+  EXPECT_LE(at5.delivered, 21);
+  // Every frame wanted, or more than half of them: nothing skipped.
+  const DecodeCount every = decode_file(file, 0);
+  EXPECT_FALSE(every.skipping_at_end);
+  EXPECT_EQ(every.decoded, 100);
+  EXPECT_EQ(every.delivered, 100);
+  const DecodeCount at15 = decode_file(file, 15);
+  EXPECT_EQ(at15.decoded, 100);
+  EXPECT_GE(at15.delivered, 59);
+}
+
+TEST(LibavSourceTest, AStreamWithoutBFramesIsDecodedWhole) {
+  const std::string file = lavfi_video("testsrc360-no-b.mp4", "testsrc=size=640x360:rate=25", 4, "-bf 0");
+  ASSERT_FALSE(file.empty());
+  const DecodeCount at5 = decode_file(file, 5);
+  EXPECT_EQ(at5.decoded, 100);
+  EXPECT_GE(at5.delivered, 19);
+  EXPECT_LE(at5.delivered, 21);
+}
+
+TEST(LibavSourceTest, SkippingStopsWhenTooFewReferenceFramesAreLeft) {
+  // IBBBP without B-pyramid: 1 frame in 4 is a reference, 6.25 a second, below 1.5 x 5.
+  const std::string file = lavfi_video("testsrc360-ibbbp.mp4", "testsrc=size=640x360:rate=25", 6,
+                                       "-bf 3 -b_strategy 0 -x264-params b-pyramid=none");
+  ASSERT_FALSE(file.empty());
+  const DecodeCount at5 = decode_file(file, 5);
+  EXPECT_FALSE(at5.skipping_at_end);
+  // The first 2 s window decoded 1 in 4 (~13 of 50), everything after it (~100).
+  EXPECT_GE(at5.decoded, 105) << "of 150 frames";
+  EXPECT_LT(at5.decoded, 150);
+  EXPECT_GE(at5.delivered, 29);  // 6 s at 5 fps, the first window included
+  EXPECT_LE(at5.delivered, 31);
+}
+
+// --- ffmpeg_all: the same rule, judged on ffmpeg's report ---
+
+struct ChildDecodeCount {
+  int delivered = 0;
+  long long decoded_while_skipping = 0;
+  bool skipping_at_end = false;
+  std::set<pid_t> children;
+};
+
+ChildDecodeCount decode_file_in_child(const std::string& file, double target_fps) {
+  FfmpegProcessSource source;
+  SourceOptions options;
+  options.target_fps = target_fps;
+  options.max_width = 320;
+  std::stop_source stop;
+  ChildDecodeCount count;
+  if (!source.open(file, options, stop.get_token())) {
+    ADD_FAILURE() << source.error();
+    return count;
+  }
+  Frame frame;
+  count.children.insert(source.child_pid());
+  while (source.read(frame, 5s) == ReadStatus::kFrame) {
+    ++count.delivered;
+    count.children.insert(source.child_pid());
+    if (count.delivered == 1 || count.delivered % 5 == 0) {
+      // Never two ffmpeg processes at once, also across a restart.
+      EXPECT_EQ(ffmpeg_children(getpid()).size(), 1u);
+    }
+  }
+  count.decoded_while_skipping = source.frames_decoded_while_skipping();
+  count.skipping_at_end = source.skipping_references();
+  source.close();
+  return count;
+}
+
+TEST(FfmpegProcessSource, SkipsNonReferenceFramesWhileThoseLeftAreEnough) {
+  const std::string file = lavfi_video("testsrc720.mp4", "testsrc=size=1280x720:rate=25", 4);
+  ASSERT_FALSE(file.empty());
+  const ChildDecodeCount at5 = decode_file_in_child(file, 5);
+  EXPECT_GT(at5.decoded_while_skipping, 30);  // ffmpeg did report its frames
+  EXPECT_LT(at5.decoded_while_skipping, 70) << "of 100 frames";
+  EXPECT_EQ(at5.children.size(), 1u);  // no restart
+  EXPECT_GE(at5.delivered, 19);
+  EXPECT_LE(at5.delivered, 21);
+}
+
+TEST(FfmpegProcessSource, RestartsWithoutSkippingWhenTooFewReferenceFramesAreLeft) {
+  const std::string file = lavfi_video("testsrc360-ibbbp.mp4", "testsrc=size=640x360:rate=25", 6,
+                                       "-bf 3 -b_strategy 0 -x264-params b-pyramid=none");
+  ASSERT_FALSE(file.empty());
+  const ChildDecodeCount at5 = decode_file_in_child(file, 5);
+  EXPECT_FALSE(at5.skipping_at_end);
+  EXPECT_EQ(at5.children.size(), 2u);  // one restart
+  // A file is read again from its start by the second ffmpeg: its 30 frames
+  // plus the ~10 of the first 2 s window.
+  EXPECT_GE(at5.delivered, 35);
+  EXPECT_LE(at5.delivered, 45);
+}
+
+TEST(FfmpegProcessSource, DoesNotSkipWhenTheNominalRateIsLessThanTwiceTheTarget) {
+  const std::string file = lavfi_video("testsrc240-8fps.mp4", "testsrc=size=320x240:rate=8", 3);
+  ASSERT_FALSE(file.empty());
+  const ChildDecodeCount at5 = decode_file_in_child(file, 5);
+  EXPECT_FALSE(at5.skipping_at_end);
+  EXPECT_EQ(at5.decoded_while_skipping, 0);
+  EXPECT_EQ(at5.children.size(), 2u);  // restarted as soon as ffmpeg described the input
+  EXPECT_GE(at5.delivered, 14);        // 3 s at 5 fps, from the second ffmpeg
+  EXPECT_LE(at5.delivered, 17);
 }
 
 // Not a test: the CPU (user + system, this process + its ffmpeg child) to

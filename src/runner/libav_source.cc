@@ -93,6 +93,9 @@ bool LibavSource::open(const std::string& url, const SourceOptions& options, std
   codec_ = avcodec_alloc_context3(decoder);
   avcodec_parameters_to_context(codec_, stream->codecpar);
   codec_->thread_count = 1;  // one per camera, as ffmpeg_all's -threads 1 (see ffmpeg_process_source.cc)
+  const AVRational rate = av_guess_frame_rate(format_, stream, nullptr);
+  skipping_ = ReferenceSkipping(options.target_fps, rate.num > 0 && rate.den > 0 ? av_q2d(rate) : 0);
+  codec_->skip_frame = skipping_.active() ? AVDISCARD_NONREF : AVDISCARD_DEFAULT;
   if ((result = avcodec_open2(codec_, decoder, nullptr)) < 0) {
     fail(result, "opening the decoder");
     close();
@@ -154,6 +157,10 @@ ReadStatus LibavSource::read(Frame& out, std::chrono::milliseconds timeout) {
     int result = avcodec_receive_frame(codec_, frame_);
     if (result == 0) {
       ++decoded_;
+      // The decoder reads skip_frame per frame: turning it off takes effect at once.
+      if (skipping_.active() && frame_->best_effort_timestamp != AV_NOPTS_VALUE &&
+          !skipping_.on_decoded(static_cast<double>(frame_->best_effort_timestamp) * time_base_))
+        codec_->skip_frame = AVDISCARD_DEFAULT;
       if (!keep(frame_)) {
         ++skipped_;
         av_frame_unref(frame_);

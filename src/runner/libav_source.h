@@ -1,8 +1,9 @@
 // ffmpeg_one: the same pipeline as ffmpeg_all with FFmpeg's libraries inside
 // the runner: libavformat reads the stream (one connection), libavcodec
-// decodes every packet (H.264 needs them all), frames beyond the target fps
-// are dropped by their timestamps BEFORE any conversion, and only the kept
-// frames go through one sws_scale pass (scale down + convert to BGR).
+// decodes the reference frames (the others too unless ReferenceSkipping says
+// they may be skipped), frames beyond the target fps are dropped by their
+// timestamps BEFORE any conversion, and only the kept frames go through one
+// sws_scale pass (scale down + convert to BGR).
 // Blocking network calls are bounded by an interrupt callback that checks
 // the stop token and a deadline (open_timeout for open(), the read timeout
 // for read()). The URL never leaves this process (no command line).
@@ -12,6 +13,7 @@
 #include <string>
 
 #include "runner/frame_source.h"
+#include "runner/reference_skipping.h"
 
 struct AVFormatContext;
 struct AVCodecContext;
@@ -37,6 +39,8 @@ class LibavSource : public FrameSource {
   // Frames decoded and frames dropped for the fps limit since open() (tests, stats).
   long long decoded() const { return decoded_; }
   long long skipped() const { return skipped_; }
+  // Whether non-reference frames are being skipped by the decoder right now.
+  bool skipping_references() const { return skipping_.active(); }
 
  private:
   static int interrupt_callback(void* self);
@@ -56,6 +60,7 @@ class LibavSource : public FrameSource {
   int stream_index_ = -1;
   double time_base_ = 0;
   bool draining_ = false;
+  ReferenceSkipping skipping_{0, 0};
   // fps selection on stream time (seconds), from the first frame on.
   double next_keep_ = 0;
   double last_time_ = 0;

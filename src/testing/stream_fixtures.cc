@@ -44,12 +44,13 @@ std::filesystem::path test_media_dir() {
   return dir;
 }
 
-std::string lavfi_video(const std::string& name, const std::string& lavfi, int seconds) {
+std::string lavfi_video(const std::string& name, const std::string& lavfi, int seconds, const std::string& x264_args) {
   const auto path = test_media_dir() / name;
   if (!std::filesystem::exists(path)) {
     const auto temp = test_media_dir() / (std::to_string(getpid()) + "." + name);
     const std::string command = "ffmpeg -hide_banner -loglevel error -nostdin -y -f lavfi -i '" + lavfi + "' -t " +
-                                std::to_string(seconds) + " -c:v libx264 -pix_fmt yuv420p '" + temp.string() + "'";
+                                std::to_string(seconds) + " -c:v libx264 " + x264_args + " -pix_fmt yuv420p '" +
+                                temp.string() + "'";
     if (std::system(command.c_str()) != 0) return "";
     std::filesystem::rename(temp, path);
   }

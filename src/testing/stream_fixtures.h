@@ -16,10 +16,12 @@ namespace bisk::testing {
 std::filesystem::path test_media_dir();
 
 // A video made by ffmpeg from a lavfi source (e.g. "testsrc=size=1280x720:rate=25"),
-// cached in test_media_dir() and reused by later runs; it is
+// H.264 by libx264 with its defaults (B-frames, B-pyramid) plus `x264_args`
+// (e.g. "-bf 0"), cached in test_media_dir() and reused by later runs; it is
 // made under a temporary name and renamed, so parallel tests never see half a
 // file. Empty when ffmpeg failed.
-std::string lavfi_video(const std::string& name, const std::string& lavfi, int seconds);
+std::string lavfi_video(const std::string& name, const std::string& lavfi, int seconds,
+                        const std::string& x264_args = "");
 
 // The live (not zombie) ffmpeg processes whose parent is `parent`.
 std::vector<pid_t> ffmpeg_children(pid_t parent);
