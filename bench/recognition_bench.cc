@@ -38,12 +38,12 @@
 #include <vector>
 
 #include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
 
 #include "runner/face_embedder.h"
 #include "runner/face_matcher.h"
 #include "runner/face_pipeline.h"
 #include "runner/face_tracker.h"
+#include "runner/image_codec.h"
 #include "runner/libav_source.h"
 #include "runner/photo_quality.h"
 
@@ -315,7 +315,7 @@ int run(const Args& args) {
   const double baseline_mib = status_mib("VmRSS");  // libraries and the frame cache, no model yet
 
   // Grace's template, exactly as `bisk enroll` computes it.
-  const cv::Mat photo = cv::imread(args.photo, cv::IMREAD_COLOR);
+  const cv::Mat photo = read_image(args.photo);
   if (photo.empty()) {
     std::fprintf(stderr, "recognition_bench: cannot read %s\n", args.photo.c_str());
     return 1;

@@ -26,7 +26,11 @@ pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 find_package(prometheus-cpp CONFIG REQUIRED)
 
 # bisk runner
-find_package(OpenCV 4 REQUIRED COMPONENTS core imgproc imgcodecs dnn calib3d)
+# Not imgcodecs: Debian's pulls in GDAL, GDCM, poppler and ~120 more libraries
+# (see src/runner/image_codec.h); JPEG and PNG go through libjpeg and libpng.
+find_package(OpenCV 4 REQUIRED COMPONENTS core imgproc dnn calib3d)
+pkg_check_modules(JPEG REQUIRED IMPORTED_TARGET libjpeg)
+pkg_check_modules(PNG REQUIRED IMPORTED_TARGET libpng)
 pkg_check_modules(LIBAV REQUIRED IMPORTED_TARGET libavformat libavcodec libswscale libavutil)
 # Face models and test media fetched at setup time (scripts/fetch_assets.sh), never at run time.
 set(BISK_ASSETS_DIR "$ENV{HOME}/.cache/bisk-assets" CACHE PATH "Face models and test media for tests and benchmarks")

@@ -17,8 +17,8 @@ packages=(
   tzdata postgresql-15 util-linux sqlite3
   # ffprobe for stream tests, ffmpeg for the ffmpeg_all runner
   ffmpeg
-  # the runner: FFmpeg libraries (ffmpeg_one), OpenCV dnn (recognition)
-  libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libopencv-dev
+  # the runner: FFmpeg libraries (ffmpeg_one), OpenCV dnn (recognition), JPEG and PNG
+  libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libopencv-dev libjpeg62-turbo-dev libpng-dev
   # the RTSP test server (GStreamer's RTSP server library)
   libgstrtspserver-1.0-dev gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly
   gstreamer1.0-tools

@@ -4,11 +4,10 @@
 #include <iostream>
 #include <memory>
 
-#include <opencv2/imgcodecs.hpp>
-
 #include "cli/cli_error.h"
 #include "cli/commands.h"
 #include "common/text.h"
+#include "runner/image_codec.h"
 #include "store/catalog_stores.h"
 #include "web/enrollment.h"
 
@@ -33,7 +32,7 @@ void add_enrollment_commands(CLI::App& app, CommandContext& context) {
     }
     int refused = 0;
     for (const std::string& path : *photos) {
-      const cv::Mat photo = cv::imread(path, cv::IMREAD_COLOR);
+      const cv::Mat photo = read_image(path);
       if (photo.empty()) {
         std::cout << path << ": refused: cannot read it as an image (JPEG or PNG expected)\n";
         ++refused;

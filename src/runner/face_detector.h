@@ -2,7 +2,7 @@
 // scripts/fetch_assets.sh and src/config/model_files.h) through cv::dnn.
 //
 // Colour order: every image handed to the recognition classes is BGR, 8 bits
-// per channel, exactly as cv::imread (enrollment) and the decoder (live frames,
+// per channel, exactly as read_image (enrollment, image_codec.h) and the decoder (live frames,
 // runner/frame.h) produce it. The models were trained on RGB, so the blob
 // calls swap the channels themselves (blobFromImage(..., swapRB=true)); callers
 // never convert. face_pipeline_test.cc checks that feeding RGB instead lowers

@@ -1,5 +1,5 @@
 // Recognition for one image: detect -> min-face-size gate -> landmarks and
-// alignment -> embedding. The same path serves enrollment photos (cv::imread)
+// alignment -> embedding. The same path serves enrollment photos (read_image)
 // and live frames (Frame::bgr from the decoder): both are BGR, and only the
 // blob calls inside the models swap to RGB (see face_detector.h).
 #pragma once

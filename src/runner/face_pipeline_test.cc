@@ -2,6 +2,7 @@
 // puts them in BISK_ASSETS_DIR). The score distributions are printed so they
 // can be quoted; the thresholds asserted leave a wide margin around them.
 #include "runner/face_pipeline.h"
+#include "runner/image_codec.h"
 
 #include <chrono>
 #include <cstdlib>
@@ -12,7 +13,6 @@
 #include <memory>
 
 #include <gtest/gtest.h>
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "runner/face_matcher.h"
@@ -32,7 +32,7 @@ std::string model_dir() { return assets_dir() + "/models"; }
 
 cv::Mat media(const std::string& name) {
   const std::string path = assets_dir() + "/media/" + name;
-  cv::Mat image = cv::imread(path, cv::IMREAD_COLOR);
+  cv::Mat image = read_image(path);
   if (image.empty()) throw std::runtime_error("cannot read " + path);
   return image;
 }
@@ -160,8 +160,8 @@ TEST_F(FacePipelineTest, SamePersonTransformedScoresHighOtherPeopleLow) {
   grace_.convertTo(brighter, -1, 1.25, 30);
   cv::Mat darker;
   grace_.convertTo(darker, -1, 0.6, 0);
-  std::vector<uchar> jpeg;
-  cv::imencode(".jpg", grace_, jpeg, {cv::IMWRITE_JPEG_QUALITY, 40});
+  std::vector<unsigned char> jpeg;
+  jpeg = encode_jpeg(grace_, 40);
   const std::vector<Case> same = {
       {"shifted 37,-23 px", shifted},
       {"scaled 0.5", in_canvas(grace_, grace_.size(), {128, 128}, 0.5)},
@@ -175,7 +175,7 @@ TEST_F(FacePipelineTest, SamePersonTransformedScoresHighOtherPeopleLow) {
       {"rotated -10", rotated(grace_, -10)},
       {"brightened x1.25+30", brighter},
       {"darkened x0.6", darker},
-      {"jpeg q40", cv::imdecode(jpeg, cv::IMREAD_COLOR)},
+      {"jpeg q40", decode_image(jpeg)},
       {"1280x720 canvas, 0.6", in_canvas(grace_, {1280, 720}, {700, 200}, 0.6)},
       {"1280x720 canvas, through yuv420", through_yuv420(in_canvas(grace_, {1280, 720}, {150, 180}, 0.8))},
   };
@@ -302,7 +302,7 @@ TEST_F(FacePipelineTest, DetWidthFindsSmallFacesOnce) {
 }
 
 // Colour order: the models want RGB and get it from BGR input through
-// swapRB=true in the blob calls. Enrollment (cv::imread) and live frames (BGR
+// swapRB=true in the blob calls. Enrollment (read_image) and live frames (BGR
 // from the decoder) therefore take the same path; a frame handed over as RGB
 // (the original's ffmpeg_all defect) scores visibly lower.
 TEST_F(FacePipelineTest, ColourOrderIsBgrEverywhere) {
@@ -314,7 +314,7 @@ TEST_F(FacePipelineTest, ColourOrderIsBgrEverywhere) {
   ASSERT_FALSE(live_rgb.empty());
   const float bgr_score = cosine_similarity(grace_embedding_, live_bgr);
   const float rgb_score = cosine_similarity(grace_embedding_, live_rgb);
-  std::cout << "[colour] enrollment (imread BGR) vs live BGR frame: " << bgr_score
+  std::cout << "[colour] enrollment (read_image BGR) vs live BGR frame: " << bgr_score
             << "; vs the same frame as RGB: " << rgb_score << "\n";
   EXPECT_GE(bgr_score, 0.9f);
   EXPECT_LT(rgb_score, bgr_score - 0.01f);

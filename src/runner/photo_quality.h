@@ -43,7 +43,7 @@ struct PhotoQuality {
 // Variance of the Laplacian of the grey image: low for blurry pictures.
 double laplacian_variance(const cv::Mat& bgr);
 
-// Checks a BGR photo (as cv::imread gives it) with the same pipeline as live
+// Checks a BGR photo (as read_image gives it) with the same pipeline as live
 // recognition, so the template and the live embeddings are comparable.
 PhotoQuality check_enrollment_photo(FacePipeline& pipeline, const cv::Mat& bgr,
                                     const PhotoQualityOptions& options = PhotoQualityOptions());

@@ -1,4 +1,5 @@
 #include "runner/photo_quality.h"
+#include "runner/image_codec.h"
 
 #include <cstdlib>
 #include <filesystem>
@@ -6,7 +7,6 @@
 #include <memory>
 
 #include <gtest/gtest.h>
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "runner/face_matcher.h"
@@ -21,7 +21,7 @@ std::string assets_dir() {
 
 cv::Mat media(const std::string& name) {
   const std::string path = assets_dir() + "/media/" + name;
-  cv::Mat image = cv::imread(path, cv::IMREAD_COLOR);
+  cv::Mat image = read_image(path);
   if (image.empty()) throw std::runtime_error("cannot read " + path);
   return image;
 }

@@ -12,14 +12,13 @@
 #include <stop_token>
 #include <thread>
 
-#include <opencv2/imgcodecs.hpp>
-
 #include "common/url.h"
 #include "config/model_files.h"
 #include "runner/face_matcher.h"
 #include "runner/face_pipeline.h"
 #include "runner/face_tracker.h"
 #include "runner/frame_slot.h"
+#include "runner/image_codec.h"
 #include "runner/runner_api_client.h"
 #include "runner/snapshot_writer.h"
 #include "runner/stream_supervisor.h"
@@ -128,7 +127,7 @@ SightingReport to_report(const SightingCooldown::Sighting& sighting, const Runne
   report.student_id = sighting.match.student_id;
   report.score = std::clamp(static_cast<double>(sighting.match.score), 0.0, 1.0);
   report.ts = std::chrono::time_point_cast<std::chrono::milliseconds>(sighting.seen_wall);
-  cv::imencode(".jpg", sighting.crop, report.crop_jpeg, {cv::IMWRITE_JPEG_QUALITY, kCropJpegQuality});
+  report.crop_jpeg = encode_jpeg(sighting.crop, kCropJpegQuality);
   return report;
 }
 

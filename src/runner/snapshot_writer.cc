@@ -9,7 +9,7 @@
 #include <cstring>
 #include <vector>
 
-#include <opencv2/imgcodecs.hpp>
+#include "runner/image_codec.h"
 
 namespace bisk {
 
@@ -76,9 +76,11 @@ std::string SnapshotWriter::error() const {
 
 bool SnapshotWriter::write_jpeg_atomically(const std::filesystem::path& path, const cv::Mat& image, int quality,
                                            std::string* error) {
-  std::vector<uchar> jpeg;
-  if (!cv::imencode(".jpg", image, jpeg, {cv::IMWRITE_JPEG_QUALITY, quality})) {
-    if (error) *error = "cannot encode the snapshot as JPEG";
+  std::vector<unsigned char> jpeg;
+  try {
+    jpeg = encode_jpeg(image, quality);
+  } catch (const std::exception& failure) {
+    if (error) *error = std::string("cannot encode the snapshot as JPEG: ") + failure.what();
     return false;
   }
   // Same directory (rename is atomic only within a filesystem); a name no reader globs for.

@@ -1,4 +1,5 @@
 #include "runner/snapshot_writer.h"
+#include "runner/image_codec.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -9,7 +10,6 @@
 #include <iterator>
 #include <thread>
 
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 namespace bisk {
@@ -59,7 +59,7 @@ TEST(SnapshotWriter, WritesTheLatestFrameAtomicallyEveryPeriod) {
                             static_cast<unsigned char>(bytes[1]) == 0xD8 &&
                             static_cast<unsigned char>(bytes[bytes.size() - 2]) == 0xFF &&
                             static_cast<unsigned char>(bytes[bytes.size() - 1]) == 0xD9;
-      const cv::Mat image = cv::imdecode(std::vector<uchar>(bytes.begin(), bytes.end()), cv::IMREAD_COLOR);
+      const cv::Mat image = decode_image(std::vector<unsigned char>(bytes.begin(), bytes.end()));
       if (!complete || image.cols != 1280 || image.rows != 720) ++bad;
       ++loads;
     }
@@ -99,7 +99,7 @@ TEST(SnapshotWriter, DoesNotRewriteTheSameFrame) {
   EXPECT_TRUE(writer.write_now());
   EXPECT_FALSE(writer.write_now());
   EXPECT_EQ(writer.written(), 1);
-  const cv::Mat back = cv::imread(writer.path().string());
+  const cv::Mat back = read_image(writer.path());
   ASSERT_FALSE(back.empty());
   EXPECT_GT(back.at<cv::Vec3b>(45, 80)[1], 240);
   std::filesystem::remove_all(dir);

@@ -25,7 +25,7 @@ struct EnrollmentResult {
   double sharpness = 0;
 };
 
-// Checks `photo` (BGR, as cv::imread/imdecode give it) and stores its
+// Checks `photo` (BGR, as read_image/decode_image give it) and stores its
 // template for `student_id`, bumping the gallery version.
 EnrollmentResult enroll_photo(Database& db, FacePipeline& pipeline, Id student_id, const cv::Mat& photo,
                               const std::string& source_name);

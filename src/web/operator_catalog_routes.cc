@@ -4,9 +4,8 @@
 
 #include <chrono>
 
-#include <opencv2/imgcodecs.hpp>
-
 #include "common/time.h"
+#include "runner/image_codec.h"
 #include "store/catalog_stores.h"
 #include "store/occurrence_roller.h"
 #include "web/enrollment.h"
@@ -237,8 +236,8 @@ void register_student_photo_route(httplib::Server& server, WebContext& context) 
           send_error(response, 415, "Content-Type: must be image/jpeg or image/png (the photo itself)");
           return;
         }
-        const std::vector<unsigned char> bytes(request.body.begin(), request.body.end());
-        const cv::Mat photo = bytes.empty() ? cv::Mat() : cv::imdecode(bytes, cv::IMREAD_COLOR);
+        const cv::Mat photo =
+            decode_image(std::span(reinterpret_cast<const unsigned char*>(request.body.data()), request.body.size()));
         if (photo.empty()) {
           send_error(response, 400, "body: must be a JPEG or PNG image");
           return;
