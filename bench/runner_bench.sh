@@ -34,7 +34,7 @@
 # per case for a quiet machine, so other load makes it longer). QUICK=1: a short validation run
 # (1 round × 12 s, N ≤ 3, shorter windows, 1 try per case). Env knobs (defaults in brackets):
 #   ROUNDS [3] and DURATION [30 s] for measure.sh (not SECONDS: bash's own clock);
-#   MAX_CAMERAS [12], SWEEP_IMPL [ffmpeg_all], SWEEP_WARMUP [15 s], SWEEP_WINDOW [25 s];
+#   MAX_CAMERAS [16], SWEEP_IMPL [ffmpeg_all], SWEEP_WARMUP [15 s], SWEEP_WINDOW [25 s];
 #   LATENCY_DURATION [60 s], LATENCY_IMPL [ffmpeg_all]; HB_INTERVAL [5 s, every runner];
 #   ITERATIONS [300] frames per recognition_bench pass; TRIES/OTHER_MAX go to measure.sh;
 #   SKIP="anchor recognition sweep latency" skips parts; NO_BUILD=1 uses build-bench as it is;
@@ -58,7 +58,7 @@ if [ "${QUICK:-0}" = 1 ]; then
   sweep_warmup=${SWEEP_WARMUP:-8} sweep_window=${SWEEP_WINDOW:-12} latency_duration=${LATENCY_DURATION:-25}
   iterations=${ITERATIONS:-60} tries=${TRIES:-1}
 else
-  rounds=${ROUNDS:-3} duration=${DURATION:-30} max_cameras=${MAX_CAMERAS:-12}
+  rounds=${ROUNDS:-3} duration=${DURATION:-30} max_cameras=${MAX_CAMERAS:-16}
   sweep_warmup=${SWEEP_WARMUP:-15} sweep_window=${SWEEP_WINDOW:-25} latency_duration=${LATENCY_DURATION:-60}
   iterations=${ITERATIONS:-300} tries=${TRIES:-4}
 fi
