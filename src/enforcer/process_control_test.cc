@@ -22,6 +22,7 @@
 #include <gtest/gtest.h>
 
 #include "testing/test_databases.h"
+#include "testing/wait.h"
 
 namespace bisk {
 namespace {
@@ -43,13 +44,9 @@ using ::testing::HasSubstr;
 }();
 
 // Polls `done` every 5 ms for at most 5 seconds.
-bool eventually(const std::function<bool()>& done) {
-  const auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(5ms);
-  }
-  return true;
+template <class P>
+bool eventually(P done) {
+  return bisk::testing::wait_until(done, 5s, 5ms);
 }
 
 std::string read_file(const std::string& path) {

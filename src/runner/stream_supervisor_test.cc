@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "testing/stream_fixtures.h"
+#include "testing/wait.h"
 
 namespace bisk {
 namespace {
@@ -31,17 +32,7 @@ using testing::free_loopback_port;
 using testing::lavfi_video;
 using testing::process_alive;
 using testing::RtspServer;
-
-// Waits up to `timeout` for `condition`.
-template <typename Condition>
-bool eventually(std::chrono::milliseconds timeout, Condition condition) {
-  const auto deadline = Clock::now() + timeout;
-  while (!condition()) {
-    if (Clock::now() > deadline) return false;
-    std::this_thread::sleep_for(20ms);
-  }
-  return true;
-}
+using testing::wait_until;
 
 class StreamSupervisorTest : public ::testing::TestWithParam<std::string> {
  protected:
@@ -86,7 +77,7 @@ TEST_P(StreamSupervisorTest, MeasuresCameraFpsAndFeedsTheSlot) {
   EXPECT_TRUE(ffmpeg_children(getpid()).empty());
   stats = supervisor.stats();
   EXPECT_FALSE(stats.connected);
-  EXPECT_TRUE(eventually(3s, [&] { return supervisor.stats().camera_fps == 0; }));
+  EXPECT_TRUE(wait_until([&] { return supervisor.stats().camera_fps == 0; }, 3s, 20ms));
 }
 
 TEST_P(StreamSupervisorTest, ReconnectsWhenTheServerComesBack) {
@@ -95,17 +86,17 @@ TEST_P(StreamSupervisorTest, ReconnectsWhenTheServerComesBack) {
   const int port = server->port();
   StreamSupervisor supervisor(make_frame_source(GetParam()), options(server->url()), slot_);
   supervisor.start();
-  ASSERT_TRUE(eventually(10s, [&] { return supervisor.stats().frames >= 5; }));
+  ASSERT_TRUE(wait_until([&] { return supervisor.stats().frames >= 5; }, 10s, 20ms));
   server->stop(SIGKILL);  // the camera dies mid-stream
-  ASSERT_TRUE(eventually(10s, [&] { return !supervisor.stats().last_error.empty(); }));
+  ASSERT_TRUE(wait_until([&] { return !supervisor.stats().last_error.empty(); }, 10s, 20ms));
   const StreamStats lost = supervisor.stats();
   EXPECT_FALSE(lost.connected);
   // While it is gone: refused, retried with backoff.
-  ASSERT_TRUE(eventually(10s, [&] { return supervisor.stats().last_error == "connection refused"; }))
+  ASSERT_TRUE(wait_until([&] { return supervisor.stats().last_error == "connection refused"; }, 10s, 20ms))
       << supervisor.stats().last_error;
   server = std::make_unique<RtspServer>(std::vector<std::string>{"--testsrc"}, port);
   ASSERT_TRUE(server->start());
-  ASSERT_TRUE(eventually(15s, [&] { return supervisor.stats().frames >= lost.frames + 5; }));
+  ASSERT_TRUE(wait_until([&] { return supervisor.stats().frames >= lost.frames + 5; }, 15s, 20ms));
   const StreamStats back = supervisor.stats();
   EXPECT_TRUE(back.connected);
   EXPECT_GE(back.reconnects, 1);
@@ -125,14 +116,14 @@ TEST_P(StreamSupervisorTest, StallWatchdogReconnects) {
   opts.stall_timeout = 1500ms;
   StreamSupervisor supervisor(make_frame_source(GetParam()), opts, slot_);
   supervisor.start();
-  ASSERT_TRUE(eventually(10s, [&] { return supervisor.stats().frames >= 3; }));
+  ASSERT_TRUE(wait_until([&] { return supervisor.stats().frames >= 3; }, 10s, 20ms));
   server.pause();  // the connection stays open, nothing arrives
-  ASSERT_TRUE(eventually(6s, [&] { return supervisor.stats().last_error.starts_with("stalled"); }))
+  ASSERT_TRUE(wait_until([&] { return supervisor.stats().last_error.starts_with("stalled"); }, 6s, 20ms))
       << supervisor.stats().last_error;
-  EXPECT_TRUE(eventually(4s, [&] { return supervisor.stats().camera_fps == 0; }));
+  EXPECT_TRUE(wait_until([&] { return supervisor.stats().camera_fps == 0; }, 4s, 20ms));
   const long long frames = supervisor.stats().frames;
   server.resume();
-  ASSERT_TRUE(eventually(15s, [&] { return supervisor.stats().frames >= frames + 3; }));
+  ASSERT_TRUE(wait_until([&] { return supervisor.stats().frames >= frames + 3; }, 15s, 20ms));
   EXPECT_GE(supervisor.stats().reconnects, 1);
   // Frames from before the stall are not counted into the new connection's rate.
   const StreamStats after = supervisor.stats();
@@ -146,7 +137,7 @@ TEST_P(StreamSupervisorTest, RetriesARefusedPortWithBackoffAndStopsQuickly) {
   opts.backoff = {100ms, 200ms, 30s};
   StreamSupervisor supervisor(make_frame_source(GetParam()), opts, slot_);
   supervisor.start();
-  ASSERT_TRUE(eventually(10s, [&] { return supervisor.stats().reconnects >= 2; }));
+  ASSERT_TRUE(wait_until([&] { return supervisor.stats().reconnects >= 2; }, 10s, 20ms));
   StreamStats stats = supervisor.stats();
   EXPECT_EQ(stats.last_error, "connection refused");
   EXPECT_TRUE(stats.last_error_at.has_value());

@@ -52,6 +52,7 @@
 #include "support/server_process.h"
 #include "support/subprocess.h"
 #include "testing/test_databases.h"
+#include "testing/wait.h"
 
 namespace bisk::testing {
 
@@ -75,17 +76,6 @@ std::optional<ProcInfo> proc_info(int pid);  // nullopt once the process is gone
 std::vector<ProcInfo> all_processes();
 // The argv of a live process (empty for zombies and vanished processes).
 std::vector<std::string> proc_cmdline(int pid);
-
-// Polls `predicate` until it holds or `timeout` has passed; returns its last value.
-template <class P>
-bool wait_until(P predicate, std::chrono::milliseconds timeout, std::chrono::milliseconds poll = 50ms) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    if (predicate()) return true;
-    if (std::chrono::steady_clock::now() >= deadline) return predicate();
-    std::this_thread::sleep_for(poll);
-  }
-}
 
 // A `bisk run-enforcer` child of the test process. Its stdout and stderr go to
 // a log file; stdin is /dev/null. The destructor kills (SIGKILL) and reaps it
