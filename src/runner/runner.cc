@@ -265,13 +265,13 @@ class Runner {
 
   // SPEC §6 heartbeat state: starting until the first frame, running while
   // frames flow, reconnecting while the stream is lost and retried.
-  std::string stream_state() const {
-    const StreamStats stats = supervisor_->stats();
+  static std::string stream_state(const StreamStats& stats) {
     if (stats.connected) return "running";
     return stats.frames == 0 && stats.last_error.empty() ? "starting" : "reconnecting";
   }
 
-  void refresh_stats() {
+  // One reading of the stream's stats into the telemetry; returns the state it implies.
+  std::string refresh_stats() {
     const StreamStats stats = supervisor_->stats();
     telemetry_.set_dropped_frames(stats.dropped);
     telemetry_.set_reconnects(stats.reconnects);
@@ -289,6 +289,7 @@ class Runner {
     } else {
       telemetry_.set_last_error(std::nullopt);
     }
+    return stream_state(stats);
   }
 
   void refresh_gallery() {
@@ -337,8 +338,8 @@ class Runner {
     while (!stop.stop_requested()) {
       if (SteadyClock::now() >= next_heartbeat) {
         next_heartbeat = SteadyClock::now() + std::chrono::seconds(options_.hb_interval_s);
-        refresh_stats();
-        const HeartbeatReply reply = client_.heartbeat(telemetry_.heartbeat_json(stream_state(), SteadyClock::now()));
+        const std::string state = refresh_stats();
+        const HeartbeatReply reply = client_.heartbeat(telemetry_.heartbeat_json(state, SteadyClock::now()));
         if (!reply.ok() && reply.error != last_failure) say("heartbeat failed: " + reply.error);
         last_failure = reply.ok() ? "" : reply.error;
         if (reply.ok() && reply.gallery_version != gallery_.version()) refresh_gallery();
