@@ -139,7 +139,6 @@ bool FfmpegProcessSource::open(const std::string& url, const SourceOptions& opti
   {
     std::lock_guard lock(mutex_);
     skipping_.reset();
-    skipping_failed_ = false;
     skipped_decoded_ = 0;
     tail_.clear();
     stderr_error_ = {};
@@ -257,7 +256,7 @@ ReadStatus FfmpegProcessSource::read(Frame& frame, std::chrono::milliseconds tim
     std::lock_guard lock(mutex_);
     width = width_;
     height = height_;
-    skipping_failed = skipping_failed_;
+    skipping_failed = skipping_stopped();
   }
   if (skipping_failed) {
     if (!restart_without_skipping()) return stop_.stop_requested() ? ReadStatus::kStopped : ReadStatus::kError;
@@ -324,7 +323,7 @@ bool FfmpegProcessSource::restart_without_skipping() {
 
 bool FfmpegProcessSource::skipping_references() const {
   std::lock_guard lock(mutex_);
-  return pid_ > 0 && skip_references_ && options_.target_fps > 0 && !skipping_failed_;
+  return pid_ > 0 && skip_references_ && options_.target_fps > 0 && !skipping_stopped();
 }
 
 long long FfmpegProcessSource::frames_decoded_while_skipping() const {
@@ -423,7 +422,7 @@ void FfmpegProcessSource::handle_stderr_line(const std::string& raw) {
     const double pts_time = std::strtod(raw.c_str() + at + 10, nullptr);
     std::lock_guard lock(mutex_);
     ++skipped_decoded_;
-    if (skipping_ && skipping_->active() && !skipping_->on_decoded(pts_time)) skipping_failed_ = true;
+    if (skipping_) skipping_->on_decoded(pts_time);  // read() restarts ffmpeg once it is no longer active
     return;
   }
   const StreamError error = classify_ffmpeg_line(raw);
@@ -437,8 +436,7 @@ void FfmpegProcessSource::handle_stderr_line(const std::string& raw) {
     if (line.starts_with("Output #0")) in_output_section_ = true;
     if (!in_output_section_ && !skipping_ && skip_references_ && options_.target_fps > 0 &&
         line.find("Stream #") != std::string::npos && line.find(": Video: ") != std::string::npos) {
-      skipping_.emplace(options_.target_fps, nominal_rate(line));
-      if (!skipping_->active()) skipping_failed_ = true;
+      skipping_.emplace(options_.target_fps, nominal_rate(line));  // inactive: read() restarts ffmpeg
     }
     if (in_output_section_ && width_ == 0 && line.find("Stream #") != std::string::npos &&
         line.find("Video: rawvideo") != std::string::npos) {

@@ -89,6 +89,8 @@ class FfmpegProcessSource : public FrameSource {
   int reap(std::chrono::milliseconds wait);
 
   bool restart_without_skipping();
+  // This connection skipped non-reference frames and the rule says stop (mutex_ held).
+  bool skipping_stopped() const { return skipping_ && !skipping_->active(); }
 
   std::string url_;
   SourceOptions options_;
@@ -108,8 +110,8 @@ class FfmpegProcessSource : public FrameSource {
   int height_ = 0;
   bool stderr_closed_ = false;
   std::string error_;
-  std::optional<ReferenceSkipping> skipping_;  // from the input's description, when skipping
-  bool skipping_failed_ = false;               // the rule said stop: restart without skipping
+  // From the input's description, when skipping; no longer active: restart without skipping.
+  std::optional<ReferenceSkipping> skipping_;
   long long skipped_decoded_ = 0;
 
   // The frame being read (a read() may time out halfway through one).
