@@ -31,6 +31,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <optional>
 #include <random>
 #include <stop_token>
@@ -42,7 +43,7 @@
 #include "runner/face_embedder.h"
 #include "runner/face_matcher.h"
 #include "runner/face_pipeline.h"
-#include "runner/face_tracker.h"
+#include "runner/face_recognizer.h"
 #include "runner/image_codec.h"
 #include "runner/libav_source.h"
 #include "runner/photo_quality.h"
@@ -201,10 +202,10 @@ struct Pass {
   double rss_mib = 0;         // after warm-up
 };
 
-// tracked: as `bisk runner` does it, the FaceTracker decides which faces are
-// described; frames are given the times they have at --fps.
-Pass run_pass(const Args& args, int threads, bool tracked, const Decoded& decoded, const FaceGallery& gallery,
-              long long grace_id) {
+// The runner's FaceRecognizer; tracked: as `bisk runner` runs it, the
+// FaceTracker deciding which faces are described, frames timed at --fps.
+Pass run_pass(const Args& args, int threads, bool tracked, const Decoded& decoded,
+              const std::shared_ptr<const FaceGallery>& gallery, long long grace_id) {
   Pass pass;
   pass.threads_option = threads;
   pass.tracked = tracked;
@@ -216,7 +217,7 @@ Pass run_pass(const Args& args, int threads, bool tracked, const Decoded& decode
   const std::size_t n = decoded.frames.size();
   for (int i = 0; i < args.warmup; ++i) pipeline.process(decoded.frames[i % n], args.min_face_px);
   pass.rss_mib = status_mib("VmRSS");
-  FaceTracker tracker;
+  FaceRecognizer recognizer(pipeline, {args.min_face_px, 0, 0.5f, 0.1f, tracked});
   const auto frame_interval = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1 / args.fps));
   std::vector<double> detect, align, embed, match_ms, total;
   long long faces = 0, described = 0, grace = 0;
@@ -224,32 +225,19 @@ Pass run_pass(const Args& args, int threads, bool tracked, const Decoded& decode
   const auto wall0 = Clock::now();
   for (int i = 0; i < args.iterations; ++i) {
     const auto start = Clock::now();
-    const cv::Mat& frame = decoded.frames[static_cast<std::size_t>(i) % n];
-    FacePipeline::Result result;
-    const std::vector<DetectedFace> found_faces = pipeline.detect(frame, args.min_face_px, 0, result);
-    const auto now = Clock::time_point() + i * frame_interval;
-    std::vector<FaceTracker::Decision> decisions(found_faces.size());
-    if (tracked) decisions = tracker.assign(found_faces, now);
-    double matching_ms = 0;
+    const FaceRecognizer::Result result = recognizer.recognize(decoded.frames[static_cast<std::size_t>(i) % n], gallery,
+                                                               Clock::time_point() + i * frame_interval);
     std::optional<Match> best;
-    for (std::size_t f = 0; f < found_faces.size(); ++f) {
-      std::optional<Match> found = decisions[f].reused;
-      if (decisions[f].describe) {
-        const auto face = pipeline.describe(frame, found_faces[f], &result.timings);
-        const auto matching = Clock::now();
-        found = face ? bisk::match(face->embedding, gallery, 0.5f, 0.1f) : std::nullopt;
-        matching_ms += ms_since(matching);
-        if (tracked) tracker.described(f, found, now);
-        ++described;
-      }
-      if (found && (!best || found->score > best->score)) best = found;
+    for (const FaceRecognizer::RecognizedFace& face : result.faces) {
+      described += face.described ? 1 : 0;
+      if (face.match && (!best || face.match->score > best->score)) best = face.match;
     }
-    match_ms.push_back(matching_ms);
+    match_ms.push_back(result.match_ms);
     total.push_back(ms_since(start));
-    detect.push_back(result.timings.detect_ms);
-    align.push_back(result.timings.align_ms);
-    embed.push_back(result.timings.embed_ms);
-    faces += static_cast<long long>(found_faces.size());
+    detect.push_back(result.counts.timings.detect_ms);
+    align.push_back(result.counts.timings.align_ms);
+    embed.push_back(result.counts.timings.embed_ms);
+    faces += static_cast<long long>(result.faces.size());
     if (best && best->student_id == grace_id) ++grace;
   }
   const double iterations = args.iterations;
@@ -331,7 +319,8 @@ int run(const Args& args) {
     grace = quality.face->embedding;
   }
   const long long grace_id = args.students;
-  const FaceGallery gallery(make_gallery(args, grace, grace_id), FaceEmbedder::kDimension);
+  const auto gallery =
+      std::make_shared<const FaceGallery>(make_gallery(args, grace, grace_id), FaceEmbedder::kDimension);
 
   std::vector<Pass> passes;
   passes.push_back(run_pass(args, 1, /*tracked=*/false, decoded, gallery, grace_id));
@@ -343,7 +332,7 @@ int run(const Args& args) {
       "Frames: %d×%d from %s at %.3g fps (%zu cached, cycled), min_face_px %d; gallery: %d students × %d "
       "templates (%zu vectors of %d); %d frames measured per pass after %d warm-up frames.\n\n",
       first.cols, first.rows, args.input.c_str(), args.fps, decoded.frames.size(), args.min_face_px, args.students,
-      args.templates, gallery.templates(), FaceEmbedder::kDimension, args.iterations, args.warmup);
+      args.templates, gallery->templates(), FaceEmbedder::kDimension, args.iterations, args.warmup);
   std::printf("| OpenCV threads, faces embedded | stage | p50 ms | p99 ms | mean ms |\n|---|---|---|---|---|\n");
   for (const Pass& pass : passes) {
     const std::string label = pass_label(pass);

@@ -16,6 +16,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "runner/face_matcher.h"
+#include "runner/face_recognizer.h"
 
 namespace bisk {
 namespace {
@@ -399,6 +400,55 @@ TEST(FaceModelsTest, AMissingModelFileIsNamedWithHowToGetIt) {
     EXPECT_NE(message.find("fr_detect.onnx"), std::string::npos) << message;
     EXPECT_NE(message.find("scripts/fetch_assets.sh"), std::string::npos) << message;
     EXPECT_NE(message.find("faceplugin-face-recognition-js"), std::string::npos) << message;
+  }
+}
+
+}  // namespace
+}  // namespace bisk
+
+namespace bisk {
+namespace {
+
+// The runner's per-frame recognition on the real models: Grace standing still
+// in a 720p frame, against a gallery of her and one other person.
+TEST_F(FacePipelineTest, TheRecognizerEmbedsAStillFaceOncePerRefreshAndAgainForANewGallery) {
+  using namespace std::chrono_literals;
+  const cv::Mat frame = through_yuv420(in_canvas(grace_, cv::Size(1280, 720), cv::Point(400, 150), 0.8));
+  const std::vector<float> messi = only_face(media("messi5.jpg"), "messi5");
+  auto gallery = std::make_shared<const FaceGallery>(std::vector<GalleryFace>{{7, grace_embedding_}, {8, messi}},
+                                                     FaceEmbedder::kDimension);
+  FaceRecognizer recognizer(*pipeline_, {40, 0, 0.5f, 0.1f, /*track=*/true});
+  const FaceRecognizer::Clock::time_point start{};
+  const auto at = [&](std::chrono::milliseconds t) { return recognizer.recognize(frame, gallery, start + t); };
+
+  auto result = at(0ms);
+  ASSERT_EQ(result.faces.size(), 1u);
+  EXPECT_TRUE(result.faces[0].described);
+  ASSERT_TRUE(result.faces[0].match);
+  EXPECT_EQ(result.faces[0].match->student_id, 7);
+  EXPECT_GT(result.counts.timings.embed_ms, 0);
+  // 200 ms later, the same face: her answer again, no embedding.
+  result = at(200ms);
+  ASSERT_EQ(result.faces.size(), 1u);
+  EXPECT_FALSE(result.faces[0].described);
+  ASSERT_TRUE(result.faces[0].match);
+  EXPECT_EQ(result.faces[0].match->student_id, 7);
+  EXPECT_EQ(result.counts.timings.embed_ms, 0);
+  EXPECT_FALSE(at(800ms).faces[0].described);
+  EXPECT_TRUE(at(1000ms).faces[0].described);  // refreshed after 1 s
+  // A new gallery (another student enrolled) voids the answer at once.
+  gallery = std::make_shared<const FaceGallery>(*gallery);
+  EXPECT_TRUE(at(1200ms).faces[0].described);
+  EXPECT_FALSE(at(1400ms).faces[0].described);
+
+  // Without tracking (the benchmark's reference pass) every frame is embedded.
+  FaceRecognizer untracked(*pipeline_, {40, 0, 0.5f, 0.1f, /*track=*/false});
+  for (const auto t : {0ms, 200ms, 400ms}) {
+    const auto every = untracked.recognize(frame, gallery, start + t);
+    ASSERT_EQ(every.faces.size(), 1u);
+    EXPECT_TRUE(every.faces[0].described);
+    ASSERT_TRUE(every.faces[0].match);
+    EXPECT_EQ(every.faces[0].match->student_id, 7);
   }
 }
 

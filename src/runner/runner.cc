@@ -16,7 +16,7 @@
 #include "config/model_files.h"
 #include "runner/face_matcher.h"
 #include "runner/face_pipeline.h"
-#include "runner/face_tracker.h"
+#include "runner/face_recognizer.h"
 #include "runner/frame_slot.h"
 #include "runner/image_codec.h"
 #include "runner/runner_api_client.h"
@@ -233,33 +233,19 @@ class Runner {
       std::optional<Frame> frame = slot_.take(kTakeTimeout);
       for (const auto& sighting : cooldown_.due(SteadyClock::now())) sightings_.push(to_report(sighting, options_));
       if (!frame) continue;
-      const auto gallery = gallery_.faces();
-      if (gallery != tracked_gallery_) {  // answers given against another gallery are void
-        tracker_.reset();
-        tracked_gallery_ = gallery;
-      }
-      FacePipeline::Result result;
-      const std::vector<DetectedFace> faces =
-          pipeline_.detect(frame->bgr, options_.min_face_px, detector_width_, result);
-      const std::vector<FaceTracker::Decision> decisions = tracker_.assign(faces, SteadyClock::now());
+      const FaceRecognizer::Result result = recognizer_.recognize(frame->bgr, gallery_.faces(), SteadyClock::now());
       int matched = 0;
-      for (std::size_t i = 0; i < faces.size(); ++i) {
-        if (!decisions[i].describe) {
-          matched += decisions[i].reused ? 1 : 0;
-          continue;
-        }
-        const auto face = pipeline_.describe(frame->bgr, faces[i], &result.timings);
-        std::optional<Match> found;
-        if (face) found = match(face->embedding, *gallery, static_cast<float>(options_.min_score), environment_.margin);
-        tracker_.described(i, found, SteadyClock::now());
-        if (!found) continue;
+      for (const FaceRecognizer::RecognizedFace& face : result.faces) {
+        if (!face.match) continue;
         ++matched;
-        cooldown_.offer(*found, crop_around(frame->bgr, faces[i].box), SteadyClock::now(),
-                        std::chrono::system_clock::now());
+        // A face the tracker answered for is the same sighting as before: only fresh ones are offered.
+        if (face.described)
+          cooldown_.offer(*face.match, crop_around(frame->bgr, face.detection.box), SteadyClock::now(),
+                          std::chrono::system_clock::now());
       }
       const auto done = SteadyClock::now();
       telemetry_.frame_processed(done, std::chrono::duration<double, std::milli>(done - frame->decoded_at).count(),
-                                 result.detected, matched);
+                                 result.counts.detected, matched);
     }
   }
 
@@ -356,10 +342,10 @@ class Runner {
   FacePipeline pipeline_;
   RunnerApiClient client_;
   Telemetry telemetry_;
-  SightingCooldown cooldown_;                           // recognition thread only
-  FaceTracker tracker_;                                 // recognition thread only
-  std::shared_ptr<const FaceGallery> tracked_gallery_;  // the gallery tracker_'s answers came from
-  const int detector_width_ = detector_width(options_);
+  SightingCooldown cooldown_;  // recognition thread only
+  FaceRecognizer recognizer_{pipeline_,
+                             {options_.min_face_px, detector_width(options_), static_cast<float>(options_.min_score),
+                              environment_.margin, /*track=*/true}};  // recognition thread only
   FrameSlot slot_;
   SharedGallery gallery_;
   SightingQueue sightings_;
