@@ -1,6 +1,7 @@
 #include "store/process_store.h"
 
 #include <limits>
+#include <string>
 
 #include "store/bulk_query.h"
 #include "store/store_support.h"
@@ -102,17 +103,29 @@ std::optional<RunningProcess> first_process(Database& db, const Conditions& cond
 // The pair's newest row, if its pid matches and it is live (starting, running,
 // stopping), takes the heartbeat. Absent fields (NULL) leave their column;
 // present ones are stored as sent, a 0 fps included, so an outage shows.
-constexpr const char* kApplyHeartbeatSql =
-    "UPDATE running_processes SET last_heartbeat_at = :now, "
-    "lifecycle = CASE WHEN lifecycle = 'starting' THEN 'running' ELSE lifecycle END, "
+//
+// Two statements, because SQLite maintains the lifecycle index and evaluates
+// its CHECK (a 7-value IN, built as a temporary b-tree) whenever lifecycle is
+// in the SET list, and builds another temporary b-tree for an IN of three or
+// more values: together they tripled the cost of the update. Almost every
+// heartbeat finds its row running and takes the first statement; only a
+// starting runner's first one (and a stale runner's) falls through to the
+// second, which also makes the row running.
+const std::string kHeartbeatAssignments =
+    "last_heartbeat_at = :now, "
     "camera_fps = COALESCE(:camera_fps, camera_fps), processed_fps = COALESCE(:processed_fps, processed_fps), "
     "target_fps = COALESCE(:target_fps, target_fps), latency_ms = COALESCE(:latency_ms, latency_ms), "
     "dropped_frames = COALESCE(:dropped_frames, dropped_frames), detected = COALESCE(:detected, detected), "
     "matched = COALESCE(:matched, matched), reconnects = COALESCE(:reconnects, reconnects), "
     "last_error = CASE WHEN :error_sent = 1 THEN :last_error ELSE last_error END, "
-    "last_metrics = :last_metrics "
+    "last_metrics = :last_metrics ";
+const std::string kCurrentRunner =
     "WHERE id = (SELECT max(id) FROM running_processes WHERE camera_id = :camera_id AND profile_id = :profile_id) "
-    "AND pid = :pid AND lifecycle IN ('starting', 'running', 'stopping')";
+    "AND pid = :pid ";
+const std::string kApplyHeartbeatSql = "UPDATE running_processes SET " + kHeartbeatAssignments + kCurrentRunner +
+                                       "AND lifecycle IN ('running', 'stopping')";
+const std::string kApplyFirstHeartbeatSql = "UPDATE running_processes SET lifecycle = 'running', " +
+                                            kHeartbeatAssignments + kCurrentRunner + "AND lifecycle = 'starting'";
 
 // ---- heartbeats
 
@@ -202,10 +215,13 @@ bool ProcessStore::apply_heartbeat(const Heartbeat& heartbeat, Instant now) {
   return with_store_errors(db_, "", [&] {
     // No RETURNING: SQLite collects its rows in a temporary table, whose page
     // cache cost more than the update itself.
-    return execute_prepared(db_, kApplyHeartbeatSql, now, heartbeat.camera_fps, heartbeat.processed_fps,
-                            heartbeat.target_fps, heartbeat.latency_ms, heartbeat.dropped_frames, heartbeat.detected,
-                            heartbeat.matched, heartbeat.reconnects, error_sent, last_error, heartbeat.raw_json,
-                            heartbeat.camera_id, heartbeat.profile_id, heartbeat.pid) > 0;
+    const auto apply = [&](const std::string& sql) {
+      return execute_prepared(db_, sql, now, heartbeat.camera_fps, heartbeat.processed_fps, heartbeat.target_fps,
+                              heartbeat.latency_ms, heartbeat.dropped_frames, heartbeat.detected, heartbeat.matched,
+                              heartbeat.reconnects, error_sent, last_error, heartbeat.raw_json, heartbeat.camera_id,
+                              heartbeat.profile_id, heartbeat.pid) > 0;
+    };
+    return apply(kApplyHeartbeatSql) || apply(kApplyFirstHeartbeatSql);
   });
 }
 
