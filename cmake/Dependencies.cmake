@@ -24,6 +24,14 @@ target_link_libraries(soci INTERFACE ${SOCI_SQLITE_LIB} ${SOCI_POSTGRESQL_LIB} $
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 find_package(prometheus-cpp CONFIG REQUIRED)
+# The dashboard's templates: header-only kainjow Mustache (Debian libkainjow-mustache-dev).
+find_path(KAINJOW_MUSTACHE_INCLUDE_DIR kainjow/mustache.hpp)
+if(NOT KAINJOW_MUSTACHE_INCLUDE_DIR)
+  message(FATAL_ERROR "kainjow/mustache.hpp not found: install the Debian package libkainjow-mustache-dev "
+                      "(scripts/setup.sh does)")
+endif()
+add_library(kainjow_mustache INTERFACE)
+target_include_directories(kainjow_mustache SYSTEM INTERFACE ${KAINJOW_MUSTACHE_INCLUDE_DIR})
 
 # bisk runner
 # Not imgcodecs: Debian's pulls in GDAL, GDCM, poppler and ~120 more libraries

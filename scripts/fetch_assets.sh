@@ -7,6 +7,10 @@
 #   DIR/media/   grace_hopper_512x512.jpg (Debian facedetect), messi5.jpg,
 #                baboon.jpg, Megamind.avi, vtest.avi (opencv-doc),
 #                astronaut.png, camera.png (python3-skimage)
+#   DIR/web/     htmx.min.js from the npm package htmx.org (served by `bisk
+#                serve` for the dashboard; pinned by sha256 below)
+#   DIR/node/    node_modules/playwright-core (the browser tests drive Debian's
+#                Chromium with it; pinned by version)
 # Nothing is installed: packages are downloaded into a temporary directory
 # (`npm pack`, `apt-get download` + `dpkg -x`) and only the files are kept.
 # Idempotent: files already present (and, for models, with the right sha256)
@@ -21,6 +25,10 @@ media_dir="$dir/media"
 npm_package="faceplugin-face-recognition-js@0.0.1"
 model_files_header="$repo_root/src/config/model_files.h"
 model_names=(fr_detect.onnx fr_landmark.onnx fr_feature.onnx)
+
+htmx_package="htmx.org@2.0.11"
+htmx_sha256="d6fdc75f204e6bdefa99b69bf1e6d4ac69b8a364f77929f45c13476b4000f717"
+playwright_package="playwright-core@1.65.1"
 
 # Debian package -> "path inside the package" entries (the first existing one of
 # each space-separated list of alternatives wins; a .gz variant is accepted too).
@@ -79,17 +87,10 @@ fetch_models() {
     return
   fi
 
-  command -v npm >/dev/null || die "npm is needed to fetch the face models (npm package $npm_package); run scripts/setup.sh or apt-get install npm"
   make_tmp
   local work="$tmp/npm"
-  mkdir -p "$work"
   log "models: fetching ${missing[*]} from npm package $npm_package"
-  local tarball
-  if ! tarball="$(cd "$work" && npm pack --silent "$npm_package" 2>"$work/npm.err" | tail -n1)" || [[ -z "$tarball" ]]; then
-    cat "$work/npm.err" >&2 || true
-    die "npm pack $npm_package failed (is the npm registry reachable?)"
-  fi
-  tar -xzf "$work/$tarball" -C "$work" || die "cannot extract $tarball (npm package $npm_package)"
+  npm_unpack "$npm_package" "$work"
   mkdir -p "$models_dir"
   for name in "${missing[@]}"; do
     local src="$work/package/model/$name" want got
@@ -102,6 +103,52 @@ fetch_models() {
     mv -f "$models_dir/$name.tmp" "$models_dir/$name"
     log "models: $name ok"
   done
+}
+
+# npm_unpack PACKAGE WORKDIR: `npm pack`s PACKAGE into WORKDIR and unpacks it
+# there (WORKDIR/package/...).
+npm_unpack() {
+  local package="$1" work="$2" tarball
+  command -v npm >/dev/null || die "npm is needed to fetch npm package $package; run scripts/setup.sh or apt-get install npm"
+  mkdir -p "$work"
+  if ! tarball="$(cd "$work" && npm pack --silent "$package" 2>"$work/npm.err" | tail -n1)" || [[ -z "$tarball" ]]; then
+    cat "$work/npm.err" >&2 || true
+    die "npm pack $package failed (is the npm registry reachable?)"
+  fi
+  tar -xzf "$work/$tarball" -C "$work" || die "cannot extract $tarball (npm package $package)"
+}
+
+# ---------------------------------------------------------------- web front end
+fetch_web() {
+  local htmx="$dir/web/htmx.min.js"
+  if [[ -f "$htmx" && "$(sha256_of "$htmx")" == "$htmx_sha256" ]]; then
+    log "web: htmx.min.js present, sha256 verified"
+  else
+    make_tmp
+    log "web: fetching htmx.min.js from npm package $htmx_package"
+    npm_unpack "$htmx_package" "$tmp/htmx"
+    local src="$tmp/htmx/package/dist/htmx.min.js" got
+    [[ -f "$src" ]] || die "npm package $htmx_package has no dist/htmx.min.js"
+    got="$(sha256_of "$src")"
+    [[ "$got" == "$htmx_sha256" ]] ||
+      die "sha256 mismatch for htmx.min.js from npm package $htmx_package: got $got, expected $htmx_sha256; not installed"
+    mkdir -p "$dir/web"
+    install -m 0644 "$src" "$htmx.tmp"
+    mv -f "$htmx.tmp" "$htmx"
+  fi
+
+  local playwright="$dir/node/node_modules/playwright-core"
+  local want_version="${playwright_package##*@}"
+  if [[ -f "$playwright/package.json" ]] && grep -q "\"version\": \"$want_version\"" "$playwright/package.json"; then
+    log "web: $playwright_package present"
+    return
+  fi
+  make_tmp
+  log "web: fetching $playwright_package (browser tests)"
+  npm_unpack "$playwright_package" "$tmp/playwright"
+  mkdir -p "$dir/node/node_modules"
+  rm -rf "$playwright"
+  mv "$tmp/playwright/package" "$playwright"
 }
 
 # ---------------------------------------------------------------- media
@@ -192,5 +239,6 @@ fetch_media() {
 }
 
 fetch_models
+fetch_web
 fetch_media
 log "done: $dir"

@@ -9,10 +9,14 @@ packages=(
   # libraries (SPEC §1)
   libcpp-httplib-dev nlohmann-json3-dev libsoci-dev libsqlite3-dev libpq-dev libspdlog-dev libfmt-dev
   libcli11-dev libhowardhinnant-date-dev libsodium-dev libsystemd-dev
+  # the dashboard's templates (header-only Mustache)
+  libkainjow-mustache-dev
   # Debian's SOCI headers include Boost.Fusion (SOCI_HAVE_BOOST) without depending on it
   libboost-dev prometheus-cpp-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev wrk
+  # the dashboard's browser tests: Playwright (npm, scripts/fetch_assets.sh) drives Debian's Chromium
+  chromium nodejs
   # runtime: time zone data, the throwaway PostgreSQL server of the tests, runuser
   tzdata postgresql-15 util-linux sqlite3
   # ffprobe for stream tests, ffmpeg for the ffmpeg_all runner

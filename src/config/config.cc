@@ -294,6 +294,7 @@ const KeyDef kKeys[] = {
     {.name = "BISK_FFMPEG_BIN", .fallback = "ffmpeg", .apply = set_text<&Settings::ffmpeg_bin>},
     {.name = "BISK_FFPROBE_BIN", .fallback = "ffprobe", .apply = set_text<&Settings::ffprobe_bin>},
     {.name = "BISK_MODEL_DIR", .fallback = "/usr/share/bisk/models", .apply = set_text<&Settings::model_dir>},
+    {.name = "BISK_WEB_DIR", .fallback = "/usr/share/bisk/web", .apply = set_text<&Settings::web_dir>},
     {.name = "BISK_LISTEN", .fallback = "127.0.0.1:8000", .apply = set_listen},
     {.name = "BISK_TIME_ZONE", .computed_fallback = system_zone_fallback, .apply = set_time_zone},
     {.name = "BISK_ENFORCER_INTERVAL", .fallback = "15", .apply = set_enforcer_interval},

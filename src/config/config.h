@@ -35,7 +35,8 @@ struct Settings {
   std::string ffmpeg_bin;
   std::string ffprobe_bin;
   std::string model_dir;
-  std::string listen;  // host:port
+  std::string web_dir;  // the dashboard's templates and static files
+  std::string listen;   // host:port
   std::string time_zone_name;
   TimeZone time_zone = nullptr;
   int enforcer_interval = 15;  // seconds

@@ -136,13 +136,13 @@ TEST_F(ConfigTest, EntriesListEveryKeyInSpecOrder) {
     keys.push_back(e.key);
     EXPECT_EQ(e.source, ValueSource::kDefault) << e.key;
   }
-  EXPECT_THAT(keys,
-              ElementsAre("BISK_ENV_FILE", "BISK_DATABASE_URL", "BISK_RUNNER_IMPL", "BISK_RUNNER_PROGRAM",
-                          "BISK_STRICT_BINARIES", "BISK_HEARTBEAT_URL", "BISK_HEARTBEAT_KEY", "BISK_SNAPSHOT_DIR",
-                          "BISK_MEDIA_DIR", "BISK_GPU_INDEX", "BISK_FFMPEG_BIN", "BISK_FFPROBE_BIN", "BISK_MODEL_DIR",
-                          "BISK_LISTEN", "BISK_TIME_ZONE", "BISK_ENFORCER_INTERVAL", "BISK_ENFORCER_LOCK_FILE",
-                          "BISK_STOP_GRACE", "BISK_RUNNER_SILENT_AFTER", "BISK_SPAWN_RATE", "BISK_LOG_DIR",
-                          "BISK_RUNNER_LOG_MAX_BYTES", "BISK_NODE", "BISK_NODE_ROLE", "BISK_SECRET_KEY"));
+  EXPECT_THAT(
+      keys, ElementsAre("BISK_ENV_FILE", "BISK_DATABASE_URL", "BISK_RUNNER_IMPL", "BISK_RUNNER_PROGRAM",
+                        "BISK_STRICT_BINARIES", "BISK_HEARTBEAT_URL", "BISK_HEARTBEAT_KEY", "BISK_SNAPSHOT_DIR",
+                        "BISK_MEDIA_DIR", "BISK_GPU_INDEX", "BISK_FFMPEG_BIN", "BISK_FFPROBE_BIN", "BISK_MODEL_DIR",
+                        "BISK_WEB_DIR", "BISK_LISTEN", "BISK_TIME_ZONE", "BISK_ENFORCER_INTERVAL",
+                        "BISK_ENFORCER_LOCK_FILE", "BISK_STOP_GRACE", "BISK_RUNNER_SILENT_AFTER", "BISK_SPAWN_RATE",
+                        "BISK_LOG_DIR", "BISK_RUNNER_LOG_MAX_BYTES", "BISK_NODE", "BISK_NODE_ROLE", "BISK_SECRET_KEY"));
   EXPECT_EQ(entry(config, "BISK_ENV_FILE").value, "(none)");
   EXPECT_EQ(entry(config, "BISK_HEARTBEAT_KEY").value, "(unset)");
   EXPECT_EQ(entry(config, "BISK_GPU_INDEX").value, "(unset)");
@@ -555,8 +555,8 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"BISK_SECRET_KEY", "", ""}, Case{"BISK_DATABASE_URL", "", kEmpty}, Case{"BISK_RUNNER_IMPL", "", kEmpty},
         Case{"BISK_STRICT_BINARIES", "", kEmpty}, Case{"BISK_HEARTBEAT_URL", "", kEmpty},
         Case{"BISK_SNAPSHOT_DIR", "", kEmpty}, Case{"BISK_MEDIA_DIR", "", kEmpty}, Case{"BISK_FFMPEG_BIN", "", kEmpty},
-        Case{"BISK_FFPROBE_BIN", "", kEmpty}, Case{"BISK_MODEL_DIR", "", kEmpty}, Case{"BISK_LISTEN", "", kEmpty},
-        Case{"BISK_TIME_ZONE", "", kEmpty}, Case{"BISK_ENFORCER_INTERVAL", "", kEmpty},
+        Case{"BISK_FFPROBE_BIN", "", kEmpty}, Case{"BISK_MODEL_DIR", "", kEmpty}, Case{"BISK_WEB_DIR", "", kEmpty},
+        Case{"BISK_LISTEN", "", kEmpty}, Case{"BISK_TIME_ZONE", "", kEmpty}, Case{"BISK_ENFORCER_INTERVAL", "", kEmpty},
         Case{"BISK_ENFORCER_LOCK_FILE", "", kEmpty}, Case{"BISK_LOG_DIR", "", kEmpty}, Case{"BISK_NODE", "", kEmpty},
         Case{"BISK_NODE_ROLE", "", kEmpty}, Case{"BISK_RUNNER_PROGRAM", "/usr/bin/bisk", ""},
         Case{"BISK_RUNNER_PROGRAM", "", ""}, Case{"BISK_RUNNER_PROGRAM", "bisk", kProgramProblem},

@@ -6,6 +6,7 @@
 #include <semaphore>
 #include <stdexcept>
 #include <string_view>
+#include <variant>
 
 #include "common/time.h"
 #include "store/user_store.h"
@@ -101,17 +102,6 @@ std::optional<Principal> authenticate_session(UserStore& users, const std::strin
   return principal_for(*user, Principal::Via::kSession, session->csrf_token);
 }
 
-// A bearer token, when one is sent, is the only credential considered.
-std::optional<Principal> authenticate(WebContext& context, const httplib::Request& request) {
-  UserStore users(context.db());
-  if (request.has_header("Authorization")) {
-    const auto token = bearer_token(request);
-    return token ? authenticate_bearer(users, *token) : std::nullopt;
-  }
-  const auto cookie = session_cookie(request);
-  return cookie ? authenticate_session(users, *cookie) : std::nullopt;
-}
-
 bool is_safe_method(const std::string& method) { return method == "GET" || method == "HEAD"; }
 
 std::optional<std::string> sent_csrf_token(const httplib::Request& request) {
@@ -157,7 +147,8 @@ std::optional<Credentials> read_credentials(const httplib::Request& request, htt
   return Credentials{username->get<std::string>(), password->get<std::string>()};
 }
 
-void start_session(WebContext& context, const User& user, httplib::Response& response) {
+// Starts a session for `user` (its cookie on `response`) and returns its CSRF token.
+std::string start_session(WebContext& context, const User& user, httplib::Response& response) {
   const std::string token = random_token();
   const Instant now = now_instant();
   UserSession session;
@@ -170,39 +161,116 @@ void start_session(WebContext& context, const User& user, httplib::Response& res
   users.remove_expired_sessions(now);  // keeps the table to live sessions without a separate job
   users.add_session(session);
   response.set_header("Set-Cookie", session_cookie_header(token, std::chrono::seconds(kSessionLifetime).count()));
-  send_json(response, 200, Json{{"ok", true}, {"username", user.username}, {"csrf_token", session.csrf_token}});
+  return session.csrf_token;
 }
 
 void handle_login(WebContext& context, const httplib::Request& request, httplib::Response& response) {
   const auto credentials = read_credentials(request, response);
   if (!credentials) return;
-  LoginRateLimiter& limiter = context.login_limiter();
-  if (const int wait_s = limiter.retry_after_s(credentials->username, request.remote_addr); wait_s > 0) {
-    response.set_header("Retry-After", std::to_string(wait_s));
-    send_error(response, 429, "too many failed logins; try again in " + std::to_string(wait_s) + " s");
-    return;
+  const LoginAttempt attempt =
+      log_in(context, credentials->username, credentials->password, request.remote_addr, response);
+  switch (attempt.outcome) {
+    case LoginAttempt::Outcome::kLoggedIn:
+      send_json(response, 200,
+                Json{{"ok", true}, {"username", credentials->username}, {"csrf_token", attempt.csrf_token}});
+      return;
+    case LoginAttempt::Outcome::kRateLimited:
+      send_error(response, 429, attempt.message());
+      return;
+    case LoginAttempt::Outcome::kWrongCredentials:
+      send_error(response, 401, attempt.message());
+      return;
   }
-  const auto user = UserStore(context.db()).find_by_username(credentials->username);
-  const bool password_ok = verify_password(credentials->password, user ? user->password_hash : dummy_password_hash());
-  if (!user || !password_ok) {
-    limiter.record_failure(credentials->username, request.remote_addr);
-    send_error(response, 401, "wrong username or password");
-    return;
-  }
-  limiter.record_success(credentials->username, request.remote_addr);
-  start_session(context, *user, response);
 }
 
-void handle_logout(WebContext& context, const httplib::Request& request, httplib::Response& response,
-                   const Principal& principal) {
-  if (principal.via == Principal::Via::kSession) {
-    if (const auto token = session_cookie(request)) UserStore(context.db()).remove_session(token_digest(*token));
-  }
-  response.set_header("Set-Cookie", session_cookie_header("", 0));
+void handle_logout(WebContext& context, const httplib::Request& request, httplib::Response& response) {
+  log_out(context, request, response);
   send_json(response, 200, Json{{"ok", true}});
 }
 
+enum class Refusal { kAnonymous, kNotAdmin, kBadCsrf };
+
+std::variant<Principal, Refusal> check_admin(WebContext& context, const httplib::Request& request) {
+  auto principal = authenticate(context, request);
+  if (!principal) return Refusal::kAnonymous;
+  if (!principal->is_admin) return Refusal::kNotAdmin;
+  if (!csrf_ok(request, *principal)) return Refusal::kBadCsrf;
+  return std::move(*principal);
+}
+
+constexpr std::string_view refusal_message(Refusal refusal) {
+  switch (refusal) {
+    case Refusal::kAnonymous:
+      return kAuthRequired;
+    case Refusal::kNotAdmin:
+      return "this account is not an administrator";
+    case Refusal::kBadCsrf:
+      return "missing or wrong CSRF token";
+  }
+  return "";
+}
+
+// Where a login page may send the browser back to: a path of this server only.
+std::string login_url_for(const httplib::Request& request) {
+  std::string target = request.path;
+  if (!request.params.empty()) {
+    target += '?';
+    bool first = true;
+    for (const auto& [name, value] : request.params) {
+      if (!first) target += '&';
+      first = false;
+      target += httplib::detail::encode_query_param(name) + "=" + httplib::detail::encode_query_param(value);
+    }
+  }
+  return "/login?next=" + httplib::detail::encode_query_param(target);
+}
+
 }  // namespace
+
+// A bearer token, when one is sent, is the only credential considered.
+std::optional<Principal> authenticate(WebContext& context, const httplib::Request& request) {
+  UserStore users(context.db());
+  if (request.has_header("Authorization")) {
+    const auto token = bearer_token(request);
+    return token ? authenticate_bearer(users, *token) : std::nullopt;
+  }
+  const auto cookie = session_cookie(request);
+  return cookie ? authenticate_session(users, *cookie) : std::nullopt;
+}
+
+std::string LoginAttempt::message() const {
+  if (outcome == Outcome::kRateLimited)
+    return "too many failed logins; try again in " + std::to_string(retry_after_s) + " s";
+  if (outcome == Outcome::kWrongCredentials) return "wrong username or password";
+  return "";
+}
+
+LoginAttempt log_in(WebContext& context, const std::string& username, const std::string& password,
+                    const std::string& address, httplib::Response& response) {
+  LoginRateLimiter& limiter = context.login_limiter();
+  if (const int wait_s = limiter.retry_after_s(username, address); wait_s > 0) {
+    response.set_header("Retry-After", std::to_string(wait_s));
+    return {LoginAttempt::Outcome::kRateLimited, wait_s, ""};
+  }
+  const auto user = UserStore(context.db()).find_by_username(username);
+  const bool password_ok = verify_password(password, user ? user->password_hash : dummy_password_hash());
+  if (!user || !password_ok) {
+    limiter.record_failure(username, address);
+    return {LoginAttempt::Outcome::kWrongCredentials, 0, ""};
+  }
+  limiter.record_success(username, address);
+  return {LoginAttempt::Outcome::kLoggedIn, 0, start_session(context, *user, response)};
+}
+
+void log_out(WebContext& context, const httplib::Request& request, httplib::Response& response) {
+  if (const auto token = session_cookie(request)) UserStore(context.db()).remove_session(token_digest(*token));
+  response.set_header("Set-Cookie", session_cookie_header("", 0));
+}
+
+bool is_local_path(std::string_view target) {
+  return target.starts_with('/') && !target.starts_with("//") && target.find('\\') == std::string_view::npos &&
+         std::none_of(target.begin(), target.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; });
+}
 
 std::string hash_password(const std::string& password) {
   ensure_sodium();
@@ -242,17 +310,39 @@ std::string token_digest(const std::string& token) {
 
 httplib::Server::Handler admin_only(WebContext& context, AuthedHandler handler) {
   return [&context, handler = std::move(handler)](const httplib::Request& request, httplib::Response& response) {
-    const auto principal = authenticate(context, request);
-    if (!principal) {
-      response.set_header("WWW-Authenticate", "Bearer");
-      send_error(response, 401, kAuthRequired);
-    } else if (!principal->is_admin) {
-      send_error(response, 403, "this account is not an administrator");
-    } else if (!csrf_ok(request, *principal)) {
-      send_error(response, 403, "missing or wrong CSRF token");
-    } else {
+    auto checked = check_admin(context, request);
+    if (auto* principal = std::get_if<Principal>(&checked)) {
       handler(request, response, *principal);
+      return;
     }
+    const Refusal refusal = std::get<Refusal>(checked);
+    if (refusal == Refusal::kAnonymous) response.set_header("WWW-Authenticate", "Bearer");
+    send_error(response, refusal == Refusal::kAnonymous ? 401 : 403, std::string(refusal_message(refusal)));
+  };
+}
+
+httplib::Server::Handler admin_page(WebContext& context, AuthedHandler handler) {
+  return [&context, handler = std::move(handler)](const httplib::Request& request, httplib::Response& response) {
+    auto checked = check_admin(context, request);
+    if (auto* principal = std::get_if<Principal>(&checked)) {
+      handler(request, response, *principal);
+      return;
+    }
+    const Refusal refusal = std::get<Refusal>(checked);
+    if (refusal == Refusal::kAnonymous) {
+      const std::string login = login_url_for(request);
+      if (request.has_header("HX-Request")) {
+        // A partial: htmx sends the whole page to the login form.
+        response.set_header("HX-Redirect", login);
+        response.status = 401;
+      } else {
+        response.set_redirect(login, 303);
+      }
+      response.set_content("log in first: " + login, "text/plain; charset=utf-8");
+      return;
+    }
+    response.status = 403;
+    response.set_content(std::string(refusal_message(refusal)), "text/plain; charset=utf-8");
   };
 }
 
@@ -262,9 +352,7 @@ void register_auth_routes(httplib::Server& server, WebContext& context) {
   });
   server.Post("/api/v1/logout",
               admin_only(context, [&context](const httplib::Request& request, httplib::Response& response,
-                                             const Principal& principal) {
-                handle_logout(context, request, response, principal);
-              }));
+                                             const Principal&) { handle_logout(context, request, response); }));
 }
 
 int LoginRateLimiter::retry_after_s(const std::string& username, const std::string& address) {

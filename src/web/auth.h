@@ -7,7 +7,9 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <httplib.h>
@@ -35,11 +37,38 @@ struct Principal {
 
 using AuthedHandler = std::function<void(const httplib::Request&, httplib::Response&, const Principal&)>;
 
+// The user a request authenticates as: its bearer token when it sends one,
+// else its session cookie.
+std::optional<Principal> authenticate(WebContext& context, const httplib::Request& request);
+
 // Runs `handler` only for an authenticated admin: no or a bad credential → 401
 // JSON; an authenticated non-admin → 403; a cookie-authenticated request other
 // than GET/HEAD without the session's CSRF token (header X-CSRF-Token or form
 // field csrf_token) → 403.
 httplib::Server::Handler admin_only(WebContext& context, AuthedHandler handler);
+
+// The same for HTML pages and their partials: an anonymous browser is sent to
+// the login page (303 to /login?next=<this page>; an htmx request gets 401
+// with HX-Redirect, so the whole page goes there); other refusals are 403.
+httplib::Server::Handler admin_page(WebContext& context, AuthedHandler handler);
+
+// One login attempt, as the JSON API and the login form both make it.
+struct LoginAttempt {
+  enum class Outcome { kLoggedIn, kWrongCredentials, kRateLimited } outcome;
+  int retry_after_s = 0;        // kRateLimited (also sent as Retry-After)
+  std::string csrf_token;       // kLoggedIn: the new session's
+  std::string message() const;  // what to tell the user when refused
+};
+// Checks the rate limit and the password; on success starts a session whose
+// cookie goes on `response`.
+LoginAttempt log_in(WebContext& context, const std::string& username, const std::string& password,
+                    const std::string& address, httplib::Response& response);
+// Ends the request's session, if any, and clears its cookie on `response`.
+void log_out(WebContext& context, const httplib::Request& request, httplib::Response& response);
+
+// True for a path on this server ("/dash/…"), the only place a login may
+// send the browser back to (no "//host", no scheme, no control characters).
+bool is_local_path(std::string_view target);
 
 // Refuses repeated failed logins: after 5 failures within 15 minutes for a
 // username or a client address, further attempts are answered 429 with

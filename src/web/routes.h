@@ -11,5 +11,6 @@ void register_heartbeat_routes(httplib::Server& server, WebContext& context);  /
 void register_runner_routes(httplib::Server& server, WebContext& context);     // /api/runner/gallery, /events
 void register_operator_routes(httplib::Server& server, WebContext& context);   // /api/v1/…
 void register_system_routes(httplib::Server& server, WebContext& context);     // /dash/system.json, /metrics
+void register_dashboard_routes(httplib::Server& server, WebContext& context);  // /login, /dash/…, /media/…, /static/…
 
 }  // namespace bisk

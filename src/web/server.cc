@@ -194,6 +194,7 @@ void register_routes(httplib::Server& server, WebContext& context) {
   register_runner_routes(server, context);
   register_operator_routes(server, context);
   register_system_routes(server, context);
+  register_dashboard_routes(server, context);
 }
 
 // Waits for SIGTERM/SIGINT (blocked in every thread, so they arrive only

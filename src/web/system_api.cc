@@ -160,7 +160,10 @@ Json enforcer_json(Database& db, const Settings& settings) {
           {"last_tick_ms", optional_json(chosen->last_tick_ms)}};
 }
 
-Json system_json(WebContext& context, CpuMeter& cpu) {
+}  // namespace
+
+Json system_json(WebContext& context) {
+  static CpuMeter cpu;  // one for the process: its samples must be a second apart
   Database& db = context.db();
   const Settings& settings = context.settings();
   const Instant now = now_instant();
@@ -175,8 +178,6 @@ Json system_json(WebContext& context, CpuMeter& cpu) {
           {"enforcer", enforcer_json(db, settings)},
           {"heartbeat_key_is_example", uses_example_heartbeat_key(settings)}};
 }
-
-}  // namespace
 
 std::vector<CurrentRunner> current_runners(Database& db, Instant now) {
   ProcessStore processes(db);
@@ -218,16 +219,17 @@ std::vector<CurrentRunner> current_runners(Database& db, Instant now) {
       input.quarantined = state->second.quarantine_reason.has_value();
     }
     const RunnerStatus status = runner_status(input, now);
-    runners.push_back({std::move(process), status});
+    std::optional<PairState> pair_state;
+    if (const auto state = pair_states.find(pair); state != pair_states.end()) pair_state = state->second;
+    runners.push_back({std::move(process), status, std::move(pair_state)});
   }
   return runners;
 }
 
 void register_system_routes(httplib::Server& server, WebContext& context) {
-  auto cpu = std::make_shared<CpuMeter>();
-  server.Get("/dash/system.json", admin_only(context, [&context, cpu](const httplib::Request&,
-                                                                      httplib::Response& response, const Principal&) {
-               send_json(response, 200, system_json(context, *cpu));
+  server.Get("/dash/system.json",
+             admin_only(context, [&context](const httplib::Request&, httplib::Response& response, const Principal&) {
+               send_json(response, 200, system_json(context));
              }));
   server.Get("/metrics",
              admin_only(context, [&context](const httplib::Request&, httplib::Response& response, const Principal&) {

@@ -2,11 +2,15 @@
 // enforcer's state, for the dashboard; and the runner view /metrics shares.
 #pragma once
 
+#include <optional>
 #include <vector>
 
+#include "domain/entity_json.h"
 #include "domain/runner_status.h"
 #include "store/database.h"
+#include "store/enforcer_store.h"
 #include "store/process_store.h"
+#include "web/web_context.h"
 
 namespace bisk {
 
@@ -14,11 +18,16 @@ namespace bisk {
 struct CurrentRunner {
   RunningProcess process;
   RunnerStatus status = RunnerStatus::kStopped;
+  std::optional<PairState> pair_state;  // the enforcer's backoff/quarantine of the pair
 };
 
 // One entry per pair with a current row that is live, recent (among the newest
 // 1000 rows) or in backoff/quarantine; pairs whose runner ended long ago and
 // need nothing are left out.
 std::vector<CurrentRunner> current_runners(Database& db, Instant now);
+
+// What /dash/system.json answers: host figures, runners by status, paused
+// cameras and the enforcer's state (the dashboard's panel shows the same).
+Json system_json(WebContext& context);
 
 }  // namespace bisk

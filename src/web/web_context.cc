@@ -7,6 +7,7 @@
 #include "web/enrollment.h"
 #include "web/heartbeat_api.h"
 #include "web/metrics.h"
+#include "web/page_templates.h"
 
 namespace bisk {
 namespace {
@@ -24,7 +25,13 @@ WebContext::WebContext(Settings settings)
       metrics_(std::make_unique<Metrics>()),
       heartbeat_gate_(std::make_unique<HeartbeatGate>()),
       login_limiter_(std::make_unique<LoginRateLimiter>()),
-      enroller_(std::make_unique<Enroller>(settings_.model_dir)) {}
+      enroller_(std::make_unique<Enroller>(settings_.model_dir)) {
+  try {
+    templates_ = std::make_unique<PageTemplates>(PageTemplates::load(settings_.web_dir + "/templates"));
+  } catch (const std::exception& error) {
+    templates_error_ = error.what();
+  }
+}
 
 WebContext::~WebContext() = default;
 

@@ -17,6 +17,7 @@ class Metrics;           // web/metrics.h
 class HeartbeatGate;     // web/heartbeat_api.h
 class LoginRateLimiter;  // web/auth.h
 class Enroller;          // web/enrollment.h
+class PageTemplates;     // web/page_templates.h
 
 class WebContext {
  public:
@@ -33,6 +34,10 @@ class WebContext {
   HeartbeatGate& heartbeat_gate() { return *heartbeat_gate_; }
   LoginRateLimiter& login_limiter() { return *login_limiter_; }
   Enroller& enroller() { return *enroller_; }
+  // The dashboard's templates from BISK_WEB_DIR, or null (with the reason in
+  // templates_error()) when they could not be read: the API works without them.
+  const PageTemplates* templates() const { return templates_.get(); }
+  const std::string& templates_error() const { return templates_error_; }
 
  private:
   Settings settings_;
@@ -43,6 +48,8 @@ class WebContext {
   std::unique_ptr<HeartbeatGate> heartbeat_gate_;
   std::unique_ptr<LoginRateLimiter> login_limiter_;
   std::unique_ptr<Enroller> enroller_;
+  std::unique_ptr<PageTemplates> templates_;
+  std::string templates_error_;
 };
 
 }  // namespace bisk

@@ -1,0 +1,176 @@
+// The dashboard in a real browser: Playwright (npm playwright-core) drives
+// Debian's Chromium headless against a real `bisk serve` + `bisk run-enforcer`
+// with fake runners (stack.mjs). Screenshots of the main pages, at desktop and
+// phone width, go to $BISK_TEST_ARTIFACTS.
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { createRequire } from "node:module";
+import { after, before, describe, test } from "node:test";
+
+import { ADMIN, BiskStack, waitFor } from "./stack.mjs";
+
+// playwright-core as scripts/fetch_assets.sh unpacked it (ES modules ignore NODE_PATH).
+const { chromium } = createRequire(import.meta.url)(
+  path.join(process.env.BISK_NODE_MODULES || "node_modules", "playwright-core"));
+const CHROMIUM = process.env.BISK_CHROMIUM || "/usr/bin/chromium";
+const ARTIFACTS = process.env.BISK_TEST_ARTIFACTS || path.resolve("browser-artifacts");
+const DESKTOP = { width: 1280, height: 900 };
+const PHONE = { width: 375, height: 812 };
+const HOSTILE_NAME = "<script>alert(1)</script>";
+
+let stack;
+let browser;
+
+async function newPage(viewport = DESKTOP) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  page.dialogs = [];
+  page.on("dialog", async (dialog) => {
+    page.dialogs.push(dialog.message());
+    await dialog.dismiss();
+  });
+  page.errors = [];
+  page.on("pageerror", (error) => page.errors.push(String(error)));
+  return page;
+}
+
+async function logIn(page, password = ADMIN.password) {
+  await page.goto(`${stack.url}/dash/system/`);
+  await page.waitForURL(/\/login\?next=/);
+  await page.fill('input[name="username"]', ADMIN.username);
+  await page.fill('input[name="password"]', password);
+  await page.click('button[type="submit"]');
+}
+
+async function screenshot(page, name) {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+function runnerRow(page, cameraId) {
+  return page.locator(`tr[data-camera-id="${cameraId}"]`);
+}
+
+before(async () => {
+  if (!fs.existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} not found: install Debian's chromium package (scripts/setup.sh does) or set BISK_CHROMIUM`);
+  }
+  stack = await new BiskStack().start();
+  stack.bisk(["profile", "add", "--name", "attendance", "--fps", "5"]);
+  stack.bisk(["camera", "add", "--name", HOSTILE_NAME, "--url", "-"], "rtsp://user:hunter2@camera.invalid/stream\n");
+  stack.bisk(["policy", "add", "--name", "all day", "--camera_ids", "1", "--window", "mon-sun,00:00,00:00,attendance"]);
+  stack.startEnforcer();
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+});
+
+after(async () => {
+  await browser?.close();
+  const ends = await stack?.stop();
+  for (const end of ends ?? []) assert.deepEqual(end, { code: 0, signal: null }, "a bisk process did not exit cleanly");
+});
+
+describe("anonymous", () => {
+  const pages = ["/dash/system/", "/dash/system/panel/", "/media/snapshots/1.jpg", "/media/attendance_crops/x.jpg"];
+  test("every page and partial sends a browser to the login page", async () => {
+    for (const page of pages) {
+      const response = await fetch(`${stack.url}${page}`, { redirect: "manual" });
+      assert.equal(response.status, 303, page);
+      assert.equal(response.headers.get("location"), `/login?next=${encodeURIComponent(page)}`, page);
+    }
+  });
+  test("an htmx partial request is refused with HX-Redirect to the login page", async () => {
+    const response = await fetch(`${stack.url}/dash/system/panel/`, { headers: { "HX-Request": "true" } });
+    assert.equal(response.status, 401);
+    assert.equal(response.headers.get("hx-redirect"), "/login?next=%2Fdash%2Fsystem%2Fpanel%2F");
+  });
+  test("the JSON and metrics routes answer 401", async () => {
+    for (const route of ["/dash/system.json", "/metrics", "/api/v1/cameras"]) {
+      assert.equal((await fetch(`${stack.url}${route}`)).status, 401, route);
+    }
+  });
+});
+
+describe("logged in", () => {
+  let page;
+  before(async () => {
+    page = await newPage();
+  });
+
+  test("a wrong password shows the error and stays on the login page", async () => {
+    await logIn(page, "not the password");
+    await page.waitForSelector(".error");
+    assert.equal(await page.textContent(".error"), "wrong username or password");
+    assert.match(page.url(), /\/login$/);
+    await screenshot(page, "login-desktop");
+  });
+
+  test("the right password opens the system page", async () => {
+    await logIn(page);
+    await page.waitForURL(`${stack.url}/dash/system/`);
+    assert.match(await page.textContent("h1"), /^System/);
+  });
+
+  test("the runner goes online and its hostile camera name is text", async () => {
+    await page.fill("#refresh-seconds", "1");
+    await page.dispatchEvent("#refresh-seconds", "change");
+    const status = runnerRow(page, 1).locator("[data-status]");
+    await waitFor("the runner to be online on the panel", async () => (await status.count()) > 0 &&
+      (await status.getAttribute("data-status")) === "online", 30000);
+    assert.equal(await runnerRow(page, 1).locator(".camera-name").textContent(), HOSTILE_NAME);
+    assert.deepEqual(page.dialogs, [], "a script from a camera name ran");
+    assert.deepEqual(page.errors, []);
+    const html = await page.content();
+    assert.ok(!html.includes("hunter2"), "the camera password reached the page");
+  });
+
+  test("auto-refresh is remembered per browser and paused while hidden", async () => {
+    await page.reload();
+    assert.equal(await page.inputValue("#refresh-seconds"), "1");
+    await page.fill("#refresh-seconds", "0");
+    await page.dispatchEvent("#refresh-seconds", "change");
+    assert.equal(await page.textContent("#refresh-state"), "off");
+    await page.fill("#refresh-seconds", "5");
+    await page.dispatchEvent("#refresh-seconds", "change");
+    assert.match(await page.textContent("#refresh-state"), /^next in \d+ s$/);
+  });
+
+  test("Enforce now is carried out by the enforcer, which says what it did", async () => {
+    await page.click("text=Enforce now");
+    await waitFor("the enforcer's answer", async () => /^Enforce now: .*desired 1/.test(await page.textContent("#flash")));
+    assert.doesNotMatch(await page.getAttribute("#flash", "class"), /error/);
+  });
+
+  test("Stop stops the runner and the enforcer starts a new one while the schedule wants it", async () => {
+    const row = runnerRow(page, 1);
+    const firstId = await row.getAttribute("data-runner-id");
+    await row.locator("text=Stop").click();
+    await waitFor("the stop to be carried out", async () => /^Stop: stop sent to pid \d+\.$/.test(await page.textContent("#flash")));
+    await page.fill("#refresh-seconds", "1");
+    await page.dispatchEvent("#refresh-seconds", "change");
+    await waitFor("a new runner, online", async () => {
+      const id = await runnerRow(page, 1).getAttribute("data-runner-id").catch(() => null);
+      const status = await runnerRow(page, 1).locator("[data-status]").getAttribute("data-status").catch(() => null);
+      return id !== null && id !== firstId && status === "online";
+    }, 30000);
+    await screenshot(page, "system-desktop");
+  });
+
+  test("the system page fits a phone", async () => {
+    const phone = await browser.newContext({ viewport: PHONE });
+    await phone.addCookies(await page.context().cookies());
+    const small = await phone.newPage();
+    await small.goto(`${stack.url}/dash/system/`);
+    const overflow = await small.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the page is ${overflow} px wider than the phone`);
+    await screenshot(small, "system-phone");
+    await phone.close();
+  });
+
+  test("Log out ends the session", async () => {
+    await page.click("text=Log out");
+    await page.waitForURL(/\/login$/);
+    const response = await page.request.get(`${stack.url}/dash/system.json`);
+    assert.equal(response.status(), 401);
+  });
+});
