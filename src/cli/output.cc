@@ -5,20 +5,7 @@
 
 namespace bisk {
 
-std::string cell_text(const Json& value) {
-  if (value.is_null()) return "-";
-  if (value.is_string()) return value.get<std::string>();
-  if (value.is_boolean()) return value.get<bool>() ? "yes" : "no";
-  if (value.is_array()) {
-    std::string joined;
-    for (const auto& item : value) {
-      if (!joined.empty()) joined += ",";
-      joined += cell_text(item);
-    }
-    return joined;
-  }
-  return value.dump();
-}
+std::string cell_text(const Json& value) { return display_text(value, ","); }
 
 void print_table(std::ostream& out, const std::vector<std::string>& columns, const Json& rows) {
   std::vector<size_t> widths;

@@ -7,6 +7,30 @@ Json nullable_instant(const std::optional<Instant>& instant, TimeZone zone) {
   return instant ? Json(format_instant(*instant, zone)) : Json(nullptr);
 }
 
+std::string display_text(const Json& value, std::string_view separator) {
+  if (value.is_null()) return "-";
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_boolean()) return value.get<bool>() ? "yes" : "no";
+  if (value.is_object()) {
+    std::string members;
+    for (const auto& [key, member] : value.items()) {
+      if (key == "id") continue;
+      if (!members.empty()) members += ' ';
+      members += display_text(member, separator);
+    }
+    return members;
+  }
+  if (value.is_array()) {
+    std::string joined;
+    for (const auto& item : value) {
+      if (!joined.empty()) joined += separator;
+      joined += display_text(item, separator);
+    }
+    return joined;
+  }
+  return value.dump();
+}
+
 Json to_json(const Camera& camera, TimeZone zone) {
   return {{"id", camera.id},
           {"name", camera.name},

@@ -3,6 +3,9 @@
 // ISO-8601 with the offset of `zone`.
 #pragma once
 
+#include <string>
+#include <string_view>
+
 #include <nlohmann/json.hpp>
 
 #include "domain/entities.h"
@@ -19,6 +22,11 @@ Json nullable(const std::optional<T>& value) {
 }
 // An optional instant as ISO-8601 in `zone`, or JSON null.
 Json nullable_instant(const std::optional<Instant>& instant, TimeZone zone);
+
+// A member of a record as text for a table cell: strings as they are, "yes"
+// or "no", null as "-", lists joined by `separator` (an object in a list —
+// a policy window — as its members but the id, space-separated).
+std::string display_text(const Json& value, std::string_view separator);
 
 Json to_json(const Camera& camera, TimeZone zone);
 Json to_json(const StreamProfile& profile);

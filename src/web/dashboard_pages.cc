@@ -2,10 +2,13 @@
 // runners' snapshots and the recognitions' crops. Reads only: every change an
 // operator makes from a page goes through the operator API (/api/v1/…) with
 // the session's CSRF token, so there is one way to do each thing.
+#include "web/dashboard_pages.h"
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "web/admin_pages.h"
 #include "web/auth.h"
 #include "web/dashboard_views.h"
 #include "web/http_util.h"
@@ -17,29 +20,6 @@ namespace {
 
 constexpr char kHome[] = "/dash/system/";
 constexpr int kDefaultRefreshSeconds = 10;
-
-// What every page's layout shows around its content.
-Json layout_view(const std::string& title, const Principal* principal) {
-  Json view = {{"title", title}, {"default_refresh_seconds", kDefaultRefreshSeconds}};
-  if (principal) {
-    view["username"] = principal->username;
-    view["csrf_token"] = principal->csrf_token;
-  }
-  return view;
-}
-
-void send_page(WebContext& context, httplib::Response& response, std::string_view name, const Json& view,
-               int status = 200) {
-  const PageTemplates* templates = context.templates();
-  if (!templates) {
-    response.status = 503;
-    response.set_content("the dashboard is unavailable: " + context.templates_error(), "text/plain; charset=utf-8");
-    return;
-  }
-  response.status = status;
-  response.set_header("Cache-Control", "no-store");
-  response.set_content(templates->render(name, view), "text/html; charset=utf-8");
-}
 
 std::string next_page(const httplib::Request& request) {
   const auto next = query(request, "next");
@@ -172,12 +152,34 @@ void register_media_routes(httplib::Server& server, WebContext& context) {
 
 }  // namespace
 
+Json layout_view(const std::string& title, const Principal* principal) {
+  Json view = {{"title", title}, {"default_refresh_seconds", kDefaultRefreshSeconds}};
+  if (principal) {
+    view["username"] = principal->username;
+    view["csrf_token"] = principal->csrf_token;
+  }
+  return view;
+}
+
+void send_page(WebContext& context, httplib::Response& response, std::string_view name, const Json& view, int status) {
+  const PageTemplates* templates = context.templates();
+  if (!templates) {
+    response.status = 503;
+    response.set_content("the dashboard is unavailable: " + context.templates_error(), "text/plain; charset=utf-8");
+    return;
+  }
+  response.status = status;
+  response.set_header("Cache-Control", "no-store");
+  response.set_content(templates->render(name, view), "text/html; charset=utf-8");
+}
+
 void register_dashboard_routes(httplib::Server& server, WebContext& context) {
   // Stylesheet, script and htmx: no data in them, so no login needed.
   server.set_mount_point("/static", context.settings().web_dir + "/static");
   register_login_routes(server, context);
   register_system_pages(server, context);
   register_media_routes(server, context);
+  register_admin_pages(server, context);
 }
 
 }  // namespace bisk

@@ -56,6 +56,14 @@ std::optional<Instant> query_instant(const httplib::Request& request, const std:
 std::optional<LocalDate> query_date(const httplib::Request& request, const std::string& name);
 std::optional<bool> query_bool(const httplib::Request& request, const std::string& name);
 
+// The lists of GET /api/v1/processes, /heartbeats, /attendance/events and
+// /attendance/records for the request's query (the dashboard's pages show
+// the same lists for the same query parameters).
+Json process_items(WebContext& context, const httplib::Request& request);
+Json heartbeat_items(WebContext& context, const httplib::Request& request);
+Json attendance_event_items(WebContext& context, const httplib::Request& request);
+Json attendance_record_items(WebContext& context, const httplib::Request& request);
+
 void register_operator_catalog_routes(httplib::Server& server, WebContext& context);
 void register_operator_runtime_routes(httplib::Server& server, WebContext& context);
 

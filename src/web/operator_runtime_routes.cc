@@ -122,21 +122,7 @@ void send_enforcer_request(WebContext& context, httplib::Response& response, con
 void register_process_routes(httplib::Server& server, WebContext& context) {
   server.Get("/api/v1/processes",
              operator_handler(context, [&context](const auto& request, auto& response, const auto&) {
-               ProcessStore::Filter filter;
-               filter.camera_id = query_integer(request, "camera_id", 1, std::numeric_limits<Id>::max());
-               filter.limit = limit_param(request, filter.limit);
-               const auto wanted = status_param(request);
-               const Instant now = now_instant();
-               const StatusContext statuses(context.db());
-               Json items = Json::array();
-               std::set<std::pair<Id, Id>> seen_pairs;
-               // Newest first, and the camera filter keeps whole pairs: a pair's first row is its current one.
-               for (const auto& process : ProcessStore(context.db()).list(filter)) {
-                 const bool is_current = seen_pairs.insert({process.camera_id, process.profile_id}).second;
-                 const RunnerStatus status = statuses.status(process, is_current, now);
-                 if (!wanted || status == *wanted) items.push_back(process_json(process, status, context.zone()));
-               }
-               send_json(response, 200, Json{{"items", items}});
+               send_json(response, 200, Json{{"items", process_items(context, request)}});
              }));
   server.Get(R"(/api/v1/processes/([^/]+))",
              operator_handler(context, [&context](const auto& request, auto& response, const auto&) {
@@ -193,16 +179,7 @@ Json heartbeat_json(const HeartbeatRow& row, TimeZone zone) {
 void register_heartbeat_list_route(httplib::Server& server, WebContext& context) {
   server.Get("/api/v1/heartbeats",
              operator_handler(context, [&context](const auto& request, auto& response, const auto&) {
-               HeartbeatStore::Filter filter;
-               filter.camera_id = query_integer(request, "camera_id", 1, std::numeric_limits<Id>::max());
-               filter.profile_id = query_integer(request, "profile_id", 1, std::numeric_limits<Id>::max());
-               filter.since = query_instant(request, "since");
-               filter.limit = limit_param(request, filter.limit);
-               Json items = Json::array();
-               for (const auto& row : HeartbeatStore(context.db()).list(filter)) {
-                 items.push_back(heartbeat_json(row, context.zone()));
-               }
-               send_json(response, 200, Json{{"items", items}});
+               send_json(response, 200, Json{{"items", heartbeat_items(context, request)}});
              }));
 }
 
@@ -240,22 +217,13 @@ AttendanceStore::Filter attendance_filter(const httplib::Request& request) {
 }
 
 void register_attendance_routes(httplib::Server& server, WebContext& context) {
-  server.Get(
-      "/api/v1/attendance/events",
-      operator_handler(context, [&context](const auto& request, auto& response, const auto&) {
-        Json items = Json::array();
-        for (const auto& event : AttendanceStore(context.db()).events(attendance_filter(request), context.zone())) {
-          items.push_back(event_json(event, context.zone()));
-        }
-        send_json(response, 200, Json{{"items", items}});
-      }));
+  server.Get("/api/v1/attendance/events",
+             operator_handler(context, [&context](const auto& request, auto& response, const auto&) {
+               send_json(response, 200, Json{{"items", attendance_event_items(context, request)}});
+             }));
   server.Get("/api/v1/attendance/records",
              operator_handler(context, [&context](const auto& request, auto& response, const auto&) {
-               Json items = Json::array();
-               for (const auto& record : AttendanceStore(context.db()).records(attendance_filter(request))) {
-                 items.push_back(record_json(record, context.zone()));
-               }
-               send_json(response, 200, Json{{"items", items}});
+               send_json(response, 200, Json{{"items", attendance_record_items(context, request)}});
              }));
 }
 
@@ -307,6 +275,50 @@ void register_desired_route(httplib::Server& server, WebContext& context) {
 }
 
 }  // namespace
+
+Json process_items(WebContext& context, const httplib::Request& request) {
+  ProcessStore::Filter filter;
+  filter.camera_id = query_integer(request, "camera_id", 1, std::numeric_limits<Id>::max());
+  filter.limit = limit_param(request, filter.limit);
+  const auto wanted = status_param(request);
+  const Instant now = now_instant();
+  const StatusContext statuses(context.db());
+  Json items = Json::array();
+  std::set<std::pair<Id, Id>> seen_pairs;
+  // Newest first, and the camera filter keeps whole pairs: a pair's first row is its current one.
+  for (const auto& process : ProcessStore(context.db()).list(filter)) {
+    const bool is_current = seen_pairs.insert({process.camera_id, process.profile_id}).second;
+    const RunnerStatus status = statuses.status(process, is_current, now);
+    if (!wanted || status == *wanted) items.push_back(process_json(process, status, context.zone()));
+  }
+  return items;
+}
+
+Json heartbeat_items(WebContext& context, const httplib::Request& request) {
+  HeartbeatStore::Filter filter;
+  filter.camera_id = query_integer(request, "camera_id", 1, std::numeric_limits<Id>::max());
+  filter.profile_id = query_integer(request, "profile_id", 1, std::numeric_limits<Id>::max());
+  filter.since = query_instant(request, "since");
+  filter.limit = limit_param(request, filter.limit);
+  Json items = Json::array();
+  for (const auto& row : HeartbeatStore(context.db()).list(filter))
+    items.push_back(heartbeat_json(row, context.zone()));
+  return items;
+}
+
+Json attendance_event_items(WebContext& context, const httplib::Request& request) {
+  Json items = Json::array();
+  for (const auto& event : AttendanceStore(context.db()).events(attendance_filter(request), context.zone()))
+    items.push_back(event_json(event, context.zone()));
+  return items;
+}
+
+Json attendance_record_items(WebContext& context, const httplib::Request& request) {
+  Json items = Json::array();
+  for (const auto& record : AttendanceStore(context.db()).records(attendance_filter(request)))
+    items.push_back(record_json(record, context.zone()));
+  return items;
+}
 
 void register_operator_runtime_routes(httplib::Server& server, WebContext& context) {
   register_process_routes(server, context);

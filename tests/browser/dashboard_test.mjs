@@ -3,65 +3,30 @@
 // with fake runners (stack.mjs). Screenshots of the main pages, at desktop and
 // phone width, go to $BISK_TEST_ARTIFACTS.
 import assert from "node:assert/strict";
-import fs from "node:fs";
-import path from "node:path";
-import { createRequire } from "node:module";
 import { after, before, describe, test } from "node:test";
 
-import { ADMIN, BiskStack, waitFor } from "./stack.mjs";
+import { DESKTOP, PAGES, PHONE, launchBrowser, logIn as logInAs, newPage as newBrowserPage, screenshot } from "./browser.mjs";
+import { BiskStack, waitFor } from "./stack.mjs";
 
-// playwright-core as scripts/fetch_assets.sh unpacked it (ES modules ignore NODE_PATH).
-const { chromium } = createRequire(import.meta.url)(
-  path.join(process.env.BISK_NODE_MODULES || "node_modules", "playwright-core"));
-const CHROMIUM = process.env.BISK_CHROMIUM || "/usr/bin/chromium";
-const ARTIFACTS = process.env.BISK_TEST_ARTIFACTS || path.resolve("browser-artifacts");
-const DESKTOP = { width: 1280, height: 900 };
-const PHONE = { width: 375, height: 812 };
 const HOSTILE_NAME = "<script>alert(1)</script>";
 
 let stack;
 let browser;
 
-async function newPage(viewport = DESKTOP) {
-  const context = await browser.newContext({ viewport });
-  const page = await context.newPage();
-  page.dialogs = [];
-  page.on("dialog", async (dialog) => {
-    page.dialogs.push(dialog.message());
-    await dialog.dismiss();
-  });
-  page.errors = [];
-  page.on("pageerror", (error) => page.errors.push(String(error)));
-  return page;
-}
-
-async function logIn(page, password = ADMIN.password) {
-  await page.goto(`${stack.url}/dash/system/`);
-  await page.waitForURL(/\/login\?next=/);
-  await page.fill('input[name="username"]', ADMIN.username);
-  await page.fill('input[name="password"]', password);
-  await page.click('button[type="submit"]');
-}
-
-async function screenshot(page, name) {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
-}
+const newPage = (viewport = DESKTOP) => newBrowserPage(browser, viewport);
+const logIn = (page, password) => logInAs(page, stack, password);
 
 function runnerRow(page, cameraId) {
   return page.locator(`tr[data-camera-id="${cameraId}"]`);
 }
 
 before(async () => {
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} not found: install Debian's chromium package (scripts/setup.sh does) or set BISK_CHROMIUM`);
-  }
   stack = await new BiskStack().start();
   stack.bisk(["profile", "add", "--name", "attendance", "--fps", "5"]);
   stack.bisk(["camera", "add", "--name", HOSTILE_NAME, "--url", "-"], "rtsp://user:hunter2@camera.invalid/stream\n");
   stack.bisk(["policy", "add", "--name", "all day", "--camera_ids", "1", "--window", "mon-sun,00:00,00:00,attendance"]);
   stack.startEnforcer();
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+  browser = await launchBrowser();
 });
 
 after(async () => {
@@ -71,9 +36,8 @@ after(async () => {
 });
 
 describe("anonymous", () => {
-  const pages = ["/dash/system/", "/dash/system/panel/", "/media/snapshots/1.jpg", "/media/attendance_crops/x.jpg"];
   test("every page and partial sends a browser to the login page", async () => {
-    for (const page of pages) {
+    for (const page of PAGES) {
       const response = await fetch(`${stack.url}${page}`, { redirect: "manual" });
       assert.equal(response.status, 303, page);
       assert.equal(response.headers.get("location"), `/login?next=${encodeURIComponent(page)}`, page);

@@ -17,6 +17,7 @@ const required = (name) => {
 export const BISK = required("BISK_BINARY");
 const FAKE_RUNNER = required("BISK_FAKE_RUNNER");
 const WEB_DIR = required("BISK_WEB_DIR");
+const MODEL_DIR = required("BISK_MODEL_DIR");
 
 export const ADMIN = { username: "admin", password: "correct horse battery staple" };
 const HEARTBEAT_KEY = "browser-test-key-0123456789abcdef";
@@ -60,6 +61,7 @@ export class BiskStack {
       BISK_HEARTBEAT_URL: `${this.url}/api/runner/heartbeat/`,
       BISK_LISTEN: `127.0.0.1:${this.port}`,
       BISK_WEB_DIR: WEB_DIR,
+      BISK_MODEL_DIR: MODEL_DIR,
       BISK_RUNNER_PROGRAM: FAKE_RUNNER,
       BISK_MEDIA_DIR: path.join(this.dir, "media"),
       BISK_SNAPSHOT_DIR: path.join(this.dir, "snapshots"),

@@ -107,5 +107,132 @@
     }
   });
 
+  // ---- admin pages: forms and buttons that call the operator API with JSON.
+
+  function csrfToken() { return document.body.dataset.csrfToken || ""; }
+
+  function callApi(method, url, body, contentType) {
+    var headers = { "X-CSRF-Token": csrfToken() };
+    if (body !== undefined) headers["Content-Type"] = contentType || "application/json";
+    return fetch(url, { method: method, headers: headers, credentials: "same-origin",
+                        body: body === undefined ? undefined : (contentType ? body : JSON.stringify(body)) })
+      .then(function (response) {
+        return response.text().then(function (text) {
+          var parsed = {};
+          try { parsed = text ? JSON.parse(text) : {}; } catch (e) { parsed = { error: text }; }
+          return { ok: response.ok, status: response.status, body: parsed };
+        });
+      });
+  }
+
+  // The value of one input as the API expects it, or undefined to leave it out.
+  function inputValue(input) {
+    var type = input.dataset.type;
+    if (type === "bool") return input.checked;
+    var text = input.value.trim();
+    if (text === "") {
+      if (input.hasAttribute("data-nullable")) return null;
+      if (type || input.hasAttribute("data-optional")) return undefined;
+      return "";
+    }
+    if (type === "int") return parseInt(text, 10);
+    if (type === "number") return Number(text);
+    if (type === "instant") return new Date(text).toISOString();  // the browser's zone → an instant
+    return text;
+  }
+
+  // The JSON object of `root`'s inputs: checkbox groups as lists of ids, row
+  // groups ([data-rows]) as lists of objects.
+  function collect(root, isRow) {
+    var body = {};
+    root.querySelectorAll("[data-field]").forEach(function (input) {
+      if (!isRow && input.closest("[data-rows]")) return;
+      var name = input.dataset.field;
+      if (input.dataset.type === "int-list") {
+        if (!Array.isArray(body[name])) body[name] = [];
+        if (input.checked) body[name].push(parseInt(input.value, 10));
+        return;
+      }
+      var value = inputValue(input);
+      if (value !== undefined) body[name] = value;
+    });
+    if (!isRow) {
+      root.querySelectorAll("[data-rows]").forEach(function (group) {
+        body[group.dataset.rows] = Array.prototype.map.call(
+          group.querySelectorAll("[data-row-list] > [data-row]"), function (row) { return collect(row, true); });
+      });
+    }
+    return body;
+  }
+
+  function showResult(result, label, errorBox) {
+    if (result.ok) {
+      var summary = Object.assign({}, result.body);
+      delete summary.ok;
+      flash(label + ": " + (Object.keys(summary).length ? describeResult(JSON.stringify(summary)) : "done") + ".", false);
+      if (errorBox) errorBox.hidden = true;
+      return true;
+    }
+    var message = result.body.error || "failed (HTTP " + result.status + ")";
+    flash(label + ": " + message, true);
+    if (errorBox) { errorBox.textContent = message; errorBox.hidden = false; }
+    return false;
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.dataset.api) return;
+    event.preventDefault();
+    var button = form.querySelector('button[type="submit"]');
+    if (button) button.disabled = true;
+    callApi(form.dataset.method || "POST", form.dataset.api, collect(form, false)).then(function (result) {
+      if (button) button.disabled = false;
+      if (showResult(result, (button ? button.textContent : "Save").trim(), form.querySelector("[data-error]"))) {
+        setTimeout(function () { location.reload(); }, 600);
+      }
+    });
+  });
+
+  document.addEventListener("click", function (event) {
+    var target = event.target;
+    if (target.hasAttribute("data-add-row")) {
+      var group = target.closest("[data-rows]");
+      group.querySelector("[data-row-list]").appendChild(group.querySelector("template").content.cloneNode(true));
+      return;
+    }
+    if (target.hasAttribute("data-remove-row")) {
+      target.closest("[data-row]").remove();
+      return;
+    }
+    if (!target.dataset.action) return;
+    if (target.dataset.confirm && !window.confirm(target.dataset.confirm)) return;
+    var label = target.textContent.trim();
+    var body = target.dataset.body ? JSON.parse(target.dataset.body) : undefined;
+    target.disabled = true;
+    callApi(target.dataset.method || "POST", target.dataset.action, body).then(function (result) {
+      target.disabled = false;
+      if (showResult(result, label, null) && !/test/i.test(label)) setTimeout(function () { location.reload(); }, 600);
+    });
+  });
+
+  // Enrollment photos: each file is its own request, and each gets its answer.
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.dataset.upload) return;
+    var results = input.closest("td").querySelector("[data-upload-results]");
+    Array.prototype.forEach.call(input.files, function (file) {
+      var item = document.createElement("li");
+      item.textContent = file.name + ": uploading…";
+      results.appendChild(item);
+      callApi("POST", input.dataset.upload, file, file.type || "application/octet-stream").then(function (result) {
+        item.className = result.ok ? "" : "error";
+        item.textContent = file.name + (result.ok
+          ? ": enrolled (face " + Math.round(result.body.face_px) + " px)"
+          : ": rejected — " + (result.body.error || "HTTP " + result.status));
+      });
+    });
+    input.value = "";
+  });
+
   document.addEventListener("DOMContentLoaded", startAutoRefresh);
 })();
