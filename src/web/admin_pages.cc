@@ -1,6 +1,7 @@
 #include "web/admin_pages.h"
 
 #include <functional>
+#include <map>
 
 #include "common/time.h"
 #include "store/catalog_stores.h"
@@ -49,6 +50,58 @@ struct RecordPage {
   std::function<Json(WebContext&, const httplib::Request&)> records;
   std::function<std::vector<RowAction>(const Json& record)> actions;
   std::function<Json(WebContext&, const Json& record)> extras;  // more row flags for the template
+  // Where a record's edit form goes (default: api/{id}) and with which method.
+  std::function<std::string(const Json& record)> record_url;
+  std::string edit_method = "PATCH";
+  Json new_record;  // what the create form starts from: the entity's defaults
+  bool creatable = true;
+  bool deletable = true;
+  std::vector<RowAction> page_actions;  // buttons above the list
+};
+
+// Names for the ids a list shows ("Gate (#3)"), read once per page.
+class Names {
+ public:
+  explicit Names(Database& db) : db_(db) {
+    for (const Camera& camera : CameraStore(db).list()) cameras_.emplace(camera.id, camera.name);
+    for (const StreamProfile& profile : ProfileStore(db).list()) profiles_.emplace(profile.id, profile.name);
+    for (const PeriodTemplate& period : PeriodTemplateStore(db).list()) templates_.emplace(period.id, period.name);
+    for (const Student& student : StudentStore(db).list())
+      students_.emplace(student.id, student.first_name + " " + student.last_name + " (" + student.code + ")");
+  }
+
+  // The cell text of `value` under `key`: a known id with its name, else as it is.
+  std::string cell(const std::string& key, const Json& value) {
+    if (!value.is_number_integer()) return display_text(value, ", ");
+    const Id id = value.get<Id>();
+    const std::string number = "#" + std::to_string(id);
+    const auto named = [&](const std::map<Id, std::string>& names) {
+      const auto found = names.find(id);
+      return found == names.end() ? number : found->second + " (" + number + ")";
+    };
+    if (key == "camera_id" || key == "best_camera_id") return named(cameras_);
+    if (key == "profile_id") return named(profiles_);
+    if (key == "student_id") return named(students_);
+    if (key == "template_id") return named(templates_);
+    if (key == "occurrence_id") return occurrence(id);
+    return display_text(value, ", ");
+  }
+
+ private:
+  std::string occurrence(Id id) {
+    auto [it, fresh] = occurrences_.try_emplace(id, "#" + std::to_string(id));
+    if (fresh) {
+      if (const auto found = OccurrenceStore(db_).find(id)) {
+        const auto name = templates_.find(found->template_id);
+        it->second = (name == templates_.end() ? std::string("period") : name->second) + " " +
+                     format_date(found->date) + " (#" + std::to_string(id) + ")";
+      }
+    }
+    return it->second;
+  }
+
+  Database& db_;
+  std::map<Id, std::string> cameras_, profiles_, templates_, students_, occurrences_;
 };
 
 Json field_flags(Kind kind) {
@@ -174,6 +227,7 @@ RecordPage cameras_page() {
   page.records = [](WebContext& context, const httplib::Request&) {
     return camera_records(context.db(), context.zone());
   };
+  page.new_record = to_json(Camera{}, nullptr);
   page.actions = [](const Json& camera) {
     const std::string base = "/api/v1/cameras/" + std::to_string(camera["id"].get<Id>());
     std::vector<RowAction> actions = {post("Pause 30 min", base + "/pause", R"({"minutes":30})"),
@@ -219,6 +273,7 @@ RecordPage profiles_page() {
                                   field("min_face_px", "Minimum face size (px)", Kind::kInt)};
   };
   page.records = [](WebContext& context, const httplib::Request&) { return profile_records(context.db()); };
+  page.new_record = to_json(StreamProfile{});
   return page;
 }
 
@@ -255,6 +310,7 @@ RecordPage policies_page() {
     for (const SchedulePolicy& policy : PolicyStore(context.db()).list()) items.push_back(to_json(policy));
     return items;
   };
+  page.new_record = to_json(SchedulePolicy{});
   return page;
 }
 
@@ -285,6 +341,105 @@ RecordPage period_templates_page() {
                                   field("is_enabled", "Enabled", Kind::kBool)};
   };
   page.records = [](WebContext& context, const httplib::Request&) { return template_records(context.db()); };
+  page.new_record = to_json(PeriodTemplate{});
+  return page;
+}
+
+RecordPage occurrences_page() {
+  RecordPage page;
+  page.path = "/dash/occurrences/";
+  page.nav = "nav_occurrences";
+  page.title = "Period occurrences";
+  page.noun = "occurrence";
+  page.api = "/api/v1/occurrences";
+  page.columns = {{"date", "Date"},
+                  {"template_id", "Period"},
+                  {"start_at", "Starts"},
+                  {"end_at", "Ends (grace included)"},
+                  {"is_school_day", "School day"}};
+  page.editable = false;
+  page.filters = {field("from", "From", Kind::kDate), field("days", "Days", Kind::kInt)};
+  page.records = [](WebContext& context, const httplib::Request& request) {
+    const LocalDate first = query_date(request, "from").value_or(to_local(now_instant(), context.zone()).date);
+    const auto days = query_integer(request, "days", 1, 366).value_or(7);
+    Json items = Json::array();
+    for (const PeriodOccurrence& occurrence :
+         OccurrenceStore(context.db()).list_dated(first, add_days(first, days - 1)))
+      items.push_back(to_json(occurrence, context.zone()));
+    return items;
+  };
+  page.actions = [](const Json& occurrence) {
+    const std::string url = "/api/v1/occurrences/" + std::to_string(occurrence["id"].get<Id>());
+    RowAction action = occurrence["is_school_day"].get<bool>() ? post("Mark holiday", url, R"({"is_school_day":false})")
+                                                               : post("School day", url, R"({"is_school_day":true})");
+    action.method = "PATCH";
+    return std::vector<RowAction>{action};
+  };
+  page.page_actions = {post("Roll 7 days", "/api/v1/occurrences/roll", R"({"days":7})")};
+  return page;
+}
+
+RecordPage resources_page() {
+  RecordPage page;
+  page.path = "/dash/resources/";
+  page.nav = "nav_resources";
+  page.title = "Resource settings";
+  page.noun = "resource settings";
+  page.api = "/api/v1/resources/global";
+  page.columns = {{"scope", "For"},
+                  {"is_active", "Active"},
+                  {"device", "Device"},
+                  {"gpu_index", "GPU"},
+                  {"hwaccel", "HW decode"},
+                  {"cpu_nice", "Nice"},
+                  {"cpu_affinity", "CPUs"},
+                  {"max_fps", "Max FPS"},
+                  {"det_set_max", "Max detector size"},
+                  {"min_face_px", "Min face px"},
+                  {"crop_format", "Crops"},
+                  {"crop_quality", "Crop quality"}};
+  page.creatable = false;
+  page.deletable = false;
+  page.edit_method = "PUT";  // the whole settings: an empty input clears its setting
+  page.fields = [](Database&) {
+    const auto optional = [](FormField input) {
+      input.nullable = true;
+      if (input.kind == Kind::kChoice) input.options.insert(input.options.begin(), {"", "not set"});
+      return input;
+    };
+    return std::vector<FormField>{
+        field("is_active", "Active", Kind::kBool),
+        optional(field("device", "Device", Kind::kChoice, {{"cpu", "cpu"}, {"cuda", "cuda"}})),
+        field("gpu_index", "GPU index", Kind::kInt),
+        optional(field("hwaccel", "Hardware decoding", Kind::kChoice, {{"none", "none"}, {"cuda", "cuda"}})),
+        field("cpu_nice", "CPU nice (-20..19)", Kind::kInt),
+        optional(field("cpu_affinity", "CPUs (e.g. 0,2-3)", Kind::kText)),
+        field("max_fps", "Max FPS", Kind::kNumber),
+        optional(field("det_set_max", "Max detector size", Kind::kChoice, kDetSets)),
+        field("min_face_px", "Min face size (px)", Kind::kInt),
+        optional(field("crop_format", "Crop format", Kind::kChoice, {{"jpg", "jpg"}, {"png", "png"}})),
+        field("crop_quality", "Crop quality (1..100)", Kind::kInt)};
+  };
+  page.records = [](WebContext& context, const httplib::Request&) {
+    ResourceStore store(context.db());
+    Json global = to_json(store.global().value_or(ResourceSettings{}));
+    global["scope"] = "all cameras";
+    global["id"] = "global";
+    Json items = Json::array({global});
+    for (const Camera& camera : CameraStore(context.db()).list()) {
+      ResourceSettings none;
+      none.camera_id = camera.id;
+      Json settings = to_json(store.for_camera(camera.id).value_or(none));
+      settings["scope"] = camera.name;
+      settings["id"] = camera.id;
+      items.push_back(settings);
+    }
+    return items;
+  };
+  page.record_url = [](const Json& record) {
+    return record["id"].is_string() ? std::string("/api/v1/resources/global")
+                                    : "/api/v1/cameras/" + std::to_string(record["id"].get<Id>()) + "/resources";
+  };
   return page;
 }
 
@@ -307,6 +462,7 @@ RecordPage students_page() {
     for (const Student& student : StudentStore(context.db()).list()) items.push_back(to_json(student));
     return items;
   };
+  page.new_record = to_json(Student{});
   page.extras = [](WebContext&, const Json& student) {
     return Json{{"photo_url", "/api/v1/students/" + std::to_string(student["id"].get<Id>()) + "/photos"}};
   };
@@ -398,6 +554,11 @@ RecordPage attendance_page() {
   return page;
 }
 
+Json action_view(const RowAction& action) {
+  return {{"label", action.label}, {"url", action.url},         {"method", action.method},
+          {"body", action.body},   {"confirm", action.confirm}, {"danger", action.danger}};
+}
+
 Json filters_view(const RecordPage& page, const httplib::Request& request) {
   Json filters = Json::array();
   for (const FormField& filter : page.filters) {
@@ -426,13 +587,18 @@ Json page_view(WebContext& context, const RecordPage& page, const httplib::Reque
     view["error"] = error.what();
     records = Json::array();
   }
+  Names names(context.db());
   Json rows = Json::array();
   for (const Json& record : records) {
     Json cells = Json::array();
     for (const auto& [key, heading] : page.columns)
-      cells.push_back(
-          {{"heading", heading}, {"text", display_text(record.contains(key) ? record[key] : Json(), ", ")}});
-    Json row = {{"id", record.contains("id") ? value_text(record["id"]) : ""}, {"cells", cells}};
+      cells.push_back({{"heading", heading}, {"text", names.cell(key, record.contains(key) ? record[key] : Json())}});
+    const std::string id = record.contains("id") ? value_text(record["id"]) : "";
+    Json row = {{"id", id},
+                {"cells", cells},
+                {"edit_url", page.record_url ? page.record_url(record) : page.api + "/" + id},
+                {"edit_method", page.edit_method},
+                {"deletable", page.deletable}};
     if (page.editable) {
       Json edit = Json::array();
       for (const FormField& form_field : fields)
@@ -441,21 +607,21 @@ Json page_view(WebContext& context, const RecordPage& page, const httplib::Reque
     }
     Json actions = Json::array();
     if (page.actions) {
-      for (const RowAction& action : page.actions(record))
-        actions.push_back({{"label", action.label},
-                           {"url", action.url},
-                           {"method", action.method},
-                           {"body", action.body},
-                           {"confirm", action.confirm},
-                           {"danger", action.danger}});
+      for (const RowAction& action : page.actions(record)) actions.push_back(action_view(action));
     }
     row["actions"] = actions;
     if (page.extras) row.update(page.extras(context, record));
     rows.push_back(row);
   }
   view["rows"] = rows;
+  Json page_actions = Json::array();
+  for (const RowAction& action : page.page_actions) page_actions.push_back(action_view(action));
+  view["page_actions"] = page_actions;
+  view["creatable"] = page.editable && page.creatable;
   Json new_fields = Json::array();
-  for (const FormField& form_field : fields) new_fields.push_back(field_view(form_field, nullptr));
+  for (const FormField& form_field : fields)
+    new_fields.push_back(
+        field_view(form_field, page.new_record.contains(form_field.name) ? page.new_record[form_field.name] : Json()));
   view["new_fields"] = new_fields;
   return view;
 }
@@ -497,8 +663,8 @@ Json field_view(const FormField& field, const Json& value) {
 }
 
 void register_admin_pages(httplib::Server& server, WebContext& context) {
-  for (RecordPage page : {cameras_page(), profiles_page(), policies_page(), period_templates_page(), students_page(),
-                          processes_page(), heartbeats_page(), attendance_page()})
+  for (RecordPage page : {cameras_page(), profiles_page(), policies_page(), period_templates_page(), occurrences_page(),
+                          resources_page(), students_page(), processes_page(), heartbeats_page(), attendance_page()})
     register_record_page(server, context, std::move(page));
 }
 

@@ -133,11 +133,60 @@ describe("admin pages", () => {
     await screenshot(page, "students-desktop");
   });
 
+  test("a period template, rolled into occurrences, one marked as a holiday", async () => {
+    await page.goto(`${stack.url}/dash/periods/`);
+    await page.click("text=New period template");
+    const form = page.locator("details.new-record form");
+    await form.locator('[data-field="name"]').fill("First period");
+    await form.locator('[data-field="start"]').fill("08:00");
+    await form.locator('[data-field="end"]').fill("08:45");
+    for (const day of ["Sat", "Sun"]) await form.locator(`label.check:has-text("${day}") input`).check();
+    await submit(form);
+    await page.waitForSelector('tr[data-record-id="1"]');
+
+    await page.goto(`${stack.url}/dash/occurrences/`);
+    await page.click("text=Roll 7 days");
+    await waitFor("seven occurrences", async () => (await page.locator("tr[data-record-id]").count()) === 7);
+    const first = page.locator("tr[data-record-id]").first();
+    const id = await first.getAttribute("data-record-id");
+    await first.locator("text=Mark holiday").click();
+    const row = page.locator(`tr[data-record-id="${id}"]`);
+    await waitFor("the holiday to show", async () => (await row.locator("text=School day").count()) === 1);
+    assert.equal(await row.locator('td[data-label="School day"]').textContent(), "no");
+    assert.match(await row.locator('td[data-label="Period"]').textContent(), /^First period \(#1\)$/);
+  });
+
+  test("resource settings: a global cap is saved, an empty input clears it", async () => {
+    await page.goto(`${stack.url}/dash/resources/`);
+    const global = page.locator('tr[data-record-id="global"]');
+    await global.locator("summary").click();
+    await global.locator('[data-field="max_fps"]').fill("3");
+    await global.locator('[data-field="device"]').selectOption("cpu");
+    await global.locator('button[type="submit"]').click();
+    await waitFor("the cap to show", async () =>
+      (await page.locator('tr[data-record-id="global"] td[data-label="Max FPS"]').textContent()) === "3.0" ||
+      (await page.locator('tr[data-record-id="global"] td[data-label="Max FPS"]').textContent()) === "3");
+    await page.locator('tr[data-record-id="global"] summary').click();
+    await page.locator('tr[data-record-id="global"] [data-field="max_fps"]').fill("");
+    await page.locator('tr[data-record-id="global"] button[type="submit"]').click();
+    await waitFor("the cap to be cleared", async () =>
+      (await page.locator('tr[data-record-id="global"] td[data-label="Max FPS"]').textContent()) === "-");
+    assert.equal(await page.locator('tr[data-record-id="global"] td[data-label="Device"]').textContent(), "cpu");
+  });
+
+  test("a cookie-authenticated write without the CSRF token is refused", async () => {
+    const response = await page.request.post(`${stack.url}/api/v1/profiles`, {
+      data: { name: "sneaky" }, headers: { "Content-Type": "application/json" } });
+    assert.equal(response.status(), 403);
+    assert.match((await response.json()).error, /CSRF/);
+  });
+
   test("every admin page fits a phone", async () => {
     const phone = await browser.newContext({ viewport: PHONE });
     await phone.addCookies(await page.context().cookies());
     const small = await phone.newPage();
-    for (const name of ["cameras", "profiles", "policies", "periods", "students", "processes", "heartbeats", "attendance"]) {
+    for (const name of ["cameras", "profiles", "policies", "periods", "occurrences", "resources", "students", "processes",
+      "heartbeats", "attendance"]) {
       await small.goto(`${stack.url}/dash/${name}/`);
       const overflow = await small.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 0, `/dash/${name}/ is ${overflow} px wider than the phone`);
