@@ -455,6 +455,57 @@ TEST_P(OperatorApiTest, AttendanceFiltersByStudentDateAndTime) {
 
 // Every operator route, and the other admin-only endpoints, refuse anonymous
 // and made-up credentials, and cookie-authenticated writes without CSRF.
+TEST_P(OperatorApiTest, UsersAreAddedWithoutTheirHashAndAPasswordChangeEndsTheirSessions) {
+  const Id clerk = create("/api/v1/users", {{"username", "clerk"}, {"password", "long enough pw"}, {"is_admin", true}});
+  const Reply list = get("/api/v1/users");
+  ASSERT_EQ(list.status, 200);
+  ASSERT_EQ(list.body["items"].size(), 2u);  // the fixture's admin and clerk
+  EXPECT_EQ(list.body["items"][1]["username"], "clerk");
+  EXPECT_FALSE(list.body["items"][1].contains("password_hash"));
+  EXPECT_THAT(answers_, Not(HasSubstr("$argon2id$")));
+  EXPECT_THAT(answers_, Not(HasSubstr("long enough pw")));
+
+  expect_error(post("/api/v1/users", {{"username", "short"}, {"password", "1234567"}}), 422, "at least 8");
+  expect_error(post("/api/v1/users", {{"username", "clerk"}, {"password", "long enough pw"}}), 409, "clerk");
+  expect_error(post("/api/v1/users", {{"username", "x"}, {"password", "long enough pw"}, {"role", "boss"}}), 400,
+               "role: unknown field");
+  expect_error(patch("/api/v1/users/" + std::to_string(clerk), {{"username", "renamed"}}), 400, "unknown field");
+
+  // The clerk logs in; changing the clerk's password logs the session out.
+  httplib::Client client = server().client();
+  const auto login = client.Post("/api/v1/login", json({{"username", "clerk"}, {"password", "long enough pw"}}).dump(),
+                                 "application/json");
+  ASSERT_TRUE(login && login->status == 200);
+  const std::string set_cookie = login->get_header_value("Set-Cookie");
+  const httplib::Headers session = {{"Cookie", set_cookie.substr(0, set_cookie.find(';'))}};
+  EXPECT_EQ(call("GET", "/api/v1/users", "", session).status, 200);
+  EXPECT_EQ(patch("/api/v1/users/" + std::to_string(clerk), {{"password", "another long one"}}).status, 200);
+  EXPECT_EQ(call("GET", "/api/v1/users", "", session).status, 401);
+  const auto relogin = client.Post(
+      "/api/v1/login", json({{"username", "clerk"}, {"password", "another long one"}}).dump(), "application/json");
+  ASSERT_TRUE(relogin);
+  EXPECT_EQ(relogin->status, 200);
+
+  EXPECT_EQ(remove("/api/v1/users/" + std::to_string(clerk)).status, 200);
+  EXPECT_EQ(get("/api/v1/users").body["items"].size(), 1u);
+}
+
+TEST_P(OperatorApiTest, NobodyDeletesTheAccountTheyUse) {
+  httplib::Client client = server().client();
+  const auto login =
+      client.Post("/api/v1/login", json({{"username", "admin"}, {"password", "correct horse battery staple"}}).dump(),
+                  "application/json");
+  ASSERT_TRUE(login && login->status == 200);
+  const std::string set_cookie = login->get_header_value("Set-Cookie");
+  const json reply = json::parse(login->body);
+  const Id admin = get("/api/v1/users").body["items"][0]["id"].get<Id>();
+  const Reply refused = call("DELETE", "/api/v1/users/" + std::to_string(admin), "",
+                             {{"Cookie", set_cookie.substr(0, set_cookie.find(';'))},
+                              {"X-CSRF-Token", reply["csrf_token"].get<std::string>()}});
+  expect_error(refused, 409, "logged in with");
+  EXPECT_EQ(get("/api/v1/users").body["items"].size(), 1u);
+}
+
 TEST_P(OperatorApiTest, EveryRouteRequiresAnAdminAndCsrfForCookieWrites) {
   const std::vector<std::pair<std::string, std::string>> routes = {
       {"GET", "/api/v1/cameras"},
@@ -509,6 +560,10 @@ TEST_P(OperatorApiTest, EveryRouteRequiresAnAdminAndCsrfForCookieWrites) {
       {"POST", "/api/v1/enforcer/enforce-now"},
       {"GET", "/api/v1/enforcer/requests/1"},
       {"GET", "/api/v1/desired"},
+      {"GET", "/api/v1/users"},
+      {"POST", "/api/v1/users"},
+      {"PATCH", "/api/v1/users/1"},
+      {"DELETE", "/api/v1/users/1"},
       {"GET", "/dash/system.json"},
       {"GET", "/metrics"},
   };

@@ -61,13 +61,7 @@ void add_user_list(CLI::App& user, CommandContext& context) {
   list->add_flag("--json", *as_json, "Print a JSON array");
   list->callback([&context, as_json] {
     Json rows = Json::array();
-    // Every field but the password hash, which never leaves the database.
-    for (const User& user : UserStore(context.database()).list()) {
-      rows.push_back(Json{{"id", user.id},
-                          {"username", user.username},
-                          {"is_admin", user.is_admin},
-                          {"created_at", format_instant(user.created_at, context.zone())}});
-    }
+    for (const User& user : UserStore(context.database()).list()) rows.push_back(to_json(user, context.zone()));
     if (*as_json) {
       std::cout << rows.dump(2) << "\n";
     } else {
@@ -97,7 +91,7 @@ void add_user_passwd(CLI::App& user, CommandContext& context) {
     const std::string password = read_password(*password_stdin);
     UserStore users(context.database());
     users.set_password_hash(require_user(users, *username).id, hash_password(password));
-    std::cout << "Changed the password of " << bisk::quoted(*username) << ".\n";
+    std::cout << "Changed the password of " << bisk::quoted(*username) << " and ended its sessions.\n";
   });
 }
 

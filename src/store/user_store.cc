@@ -85,10 +85,21 @@ std::vector<User> UserStore::list() {
 void UserStore::set_password_hash(Id id, const std::string& password_hash) {
   if (password_hash.empty()) throw_if_invalid({{"password_hash", "must not be empty"}});
   with_store_errors(db_, "", [&] {
+    Transaction transaction(db_);
     if (execute(db_, "UPDATE users SET password_hash = :hash WHERE id = :id", password_hash, id) == 0) {
       throw_not_found("user", id);
     }
+    // Whoever logged in with the old password is logged out.
+    execute(db_, "DELETE FROM user_sessions WHERE user_id = :id", id);
+    transaction.commit();
   });
+}
+
+Json to_json(const User& user, TimeZone zone) {
+  return {{"id", user.id},
+          {"username", user.username},
+          {"is_admin", user.is_admin},
+          {"created_at", format_instant(user.created_at, zone)}};
 }
 
 void UserStore::remove(Id id) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "domain/entities.h"
+#include "domain/entity_json.h"
 #include "store/database.h"
 
 namespace bisk {
@@ -38,6 +39,9 @@ struct ApiToken {
   std::optional<Instant> last_used_at;
 };
 
+// Every field but the password hash, which never leaves the database.
+Json to_json(const User& user, TimeZone zone);
+
 class UserStore {
  public:
   explicit UserStore(Database& db) : db_(db) {}
@@ -45,8 +49,8 @@ class UserStore {
   std::optional<User> find(Id id);
   std::optional<User> find_by_username(const std::string& username);
   std::vector<User> list();
-  void set_password_hash(Id id, const std::string& password_hash);
-  void remove(Id id);  // also its sessions and tokens
+  void set_password_hash(Id id, const std::string& password_hash);  // and ends the user's sessions
+  void remove(Id id);                                               // also its sessions and tokens
 
   Id add_session(const UserSession& session);
   // The session with this token hash, unless it has expired at `now`.

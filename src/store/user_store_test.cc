@@ -88,11 +88,16 @@ TEST_P(UserStoreTest, DuplicateUsernameIsAConflict) {
   EXPECT_TRUE(fails_with([&] { users_.add(make_user("ada")); }, Kind::kConflict, "a user named 'ada' already exists"));
 }
 
-TEST_P(UserStoreTest, PasswordHashIsReplaced) {
+TEST_P(UserStoreTest, PasswordHashIsReplacedAndTheUsersSessionsEnd) {
   const Id id = users_.add(make_user("ada"));
+  const Id other = users_.add(make_user("bob"));
+  users_.add_session(make_session(id, "ada-session", 5000));
+  users_.add_session(make_session(other, "bob-session", 5000));
   users_.set_password_hash(id, "$argon2id$new");
   EXPECT_EQ(users_.find(id)->password_hash, "$argon2id$new");
-  EXPECT_TRUE(fails_with([&] { users_.set_password_hash(id + 1, "x"); }, Kind::kNotFound, "does not exist"));
+  EXPECT_FALSE(users_.find_session("ada-session", from_epoch_ms(1000)));
+  EXPECT_TRUE(users_.find_session("bob-session", from_epoch_ms(1000)));
+  EXPECT_TRUE(fails_with([&] { users_.set_password_hash(other + 1, "x"); }, Kind::kNotFound, "does not exist"));
   EXPECT_TRUE(fails_with([&] { users_.set_password_hash(id, ""); }, Kind::kInvalid, "must not be empty"));
 }
 

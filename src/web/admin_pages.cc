@@ -5,6 +5,7 @@
 
 #include "common/time.h"
 #include "store/catalog_stores.h"
+#include "store/user_store.h"
 #include "web/auth.h"
 #include "web/dashboard_pages.h"
 #include "web/http_util.h"
@@ -46,6 +47,7 @@ struct RecordPage {
   std::vector<std::pair<std::string, std::string>> columns;  // record key, heading
   bool editable = true;                                      // create, edit and delete forms
   std::function<std::vector<FormField>(Database&)> fields;   // the forms' inputs
+  std::vector<FormField> edit_only_fields;                   // when set, what an edit form has instead of `fields`
   std::vector<FormField> filters;                            // GET query inputs of a list
   std::function<Json(WebContext&, const httplib::Request&)> records;
   std::function<std::vector<RowAction>(const Json& record)> actions;
@@ -443,6 +445,30 @@ RecordPage resources_page() {
   return page;
 }
 
+RecordPage users_page() {
+  RecordPage page;
+  page.path = "/dash/users/";
+  page.nav = "nav_users";
+  page.title = "Users";
+  page.noun = "user";
+  page.api = "/api/v1/users";
+  page.columns = {{"id", "#"}, {"username", "User name"}, {"is_admin", "Administrator"}, {"created_at", "Created"}};
+  FormField password = field("password", "Password (at least 8 characters)", Kind::kWriteOnly);
+  page.fields = [password](Database&) {
+    return std::vector<FormField>{field("username", "User name", Kind::kText), password,
+                                  field("is_admin", "Administrator", Kind::kBool)};
+  };
+  password.label = "New password (ends the user's sessions)";
+  page.edit_only_fields = {password};
+  page.records = [](WebContext& context, const httplib::Request&) {
+    Json items = Json::array();
+    for (const User& user : UserStore(context.db()).list()) items.push_back(to_json(user, context.zone()));
+    return items;
+  };
+  page.new_record = {{"is_admin", true}};
+  return page;
+}
+
 RecordPage students_page() {
   RecordPage page;
   page.path = "/dash/students/";
@@ -601,7 +627,7 @@ Json page_view(WebContext& context, const RecordPage& page, const httplib::Reque
                 {"deletable", page.deletable}};
     if (page.editable) {
       Json edit = Json::array();
-      for (const FormField& form_field : fields)
+      for (const FormField& form_field : page.edit_only_fields.empty() ? fields : page.edit_only_fields)
         edit.push_back(field_view(form_field, record.contains(form_field.name) ? record[form_field.name] : Json()));
       row["edit_fields"] = edit;
     }
@@ -663,8 +689,9 @@ Json field_view(const FormField& field, const Json& value) {
 }
 
 void register_admin_pages(httplib::Server& server, WebContext& context) {
-  for (RecordPage page : {cameras_page(), profiles_page(), policies_page(), period_templates_page(), occurrences_page(),
-                          resources_page(), students_page(), processes_page(), heartbeats_page(), attendance_page()})
+  for (RecordPage page :
+       {cameras_page(), profiles_page(), policies_page(), period_templates_page(), occurrences_page(), resources_page(),
+        students_page(), users_page(), processes_page(), heartbeats_page(), attendance_page()})
     register_record_page(server, context, std::move(page));
 }
 

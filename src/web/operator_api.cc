@@ -128,6 +128,7 @@ std::optional<bool> query_bool(const httplib::Request& request, const std::strin
 void register_operator_routes(httplib::Server& server, WebContext& context) {
   register_operator_catalog_routes(server, context);
   register_operator_runtime_routes(server, context);
+  register_operator_user_routes(server, context);
 }
 
 }  // namespace bisk

@@ -66,5 +66,6 @@ Json attendance_record_items(WebContext& context, const httplib::Request& reques
 
 void register_operator_catalog_routes(httplib::Server& server, WebContext& context);
 void register_operator_runtime_routes(httplib::Server& server, WebContext& context);
+void register_operator_user_routes(httplib::Server& server, WebContext& context);
 
 }  // namespace bisk

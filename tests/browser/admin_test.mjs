@@ -174,6 +174,28 @@ describe("admin pages", () => {
     assert.equal(await page.locator('tr[data-record-id="global"] td[data-label="Device"]').textContent(), "cpu");
   });
 
+  test("a user is added with the form and its password changed; no password or hash is shown", async () => {
+    await page.goto(`${stack.url}/dash/users/`);
+    await page.click("text=New user");
+    const form = page.locator("details.new-record form");
+    await form.locator('[data-field="username"]').fill("clerk");
+    await form.locator('[data-field="password"]').fill("short");
+    await submit(form);
+    await form.locator("[data-error]").waitFor({ state: "visible" });
+    assert.match(await form.locator("[data-error]").textContent(), /at least 8 characters/);
+    await form.locator('[data-field="password"]').fill("clerk password 1");
+    await submit(form);
+    await page.waitForSelector('tr[data-record-id="2"]');
+    assert.equal(await page.locator('tr[data-record-id="2"] td[data-label="User name"]').textContent(), "clerk");
+    const row = page.locator('tr[data-record-id="2"]');
+    await row.locator("summary").click();
+    await row.locator('[data-field="password"]').fill("clerk password 2");
+    await row.locator('button[type="submit"]').click();
+    await waitFor("the change to be confirmed", async () => /^Save: /.test(await page.textContent("#flash")));
+    const html = await page.content();
+    assert.ok(!html.includes("clerk password") && !html.includes("$argon2id$"), "a password or its hash reached the page");
+  });
+
   test("a cookie-authenticated write without the CSRF token is refused", async () => {
     const response = await page.request.post(`${stack.url}/api/v1/profiles`, {
       data: { name: "sneaky" }, headers: { "Content-Type": "application/json" } });
@@ -186,7 +208,7 @@ describe("admin pages", () => {
     await phone.addCookies(await page.context().cookies());
     const small = await phone.newPage();
     for (const name of ["cameras", "profiles", "policies", "periods", "occurrences", "resources", "students", "processes",
-      "heartbeats", "attendance"]) {
+      "heartbeats", "attendance", "users"]) {
       await small.goto(`${stack.url}/dash/${name}/`);
       const overflow = await small.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 0, `/dash/${name}/ is ${overflow} px wider than the phone`);

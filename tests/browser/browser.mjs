@@ -52,5 +52,5 @@ export async function screenshot(page, name) {
 
 // The pages and partials every test checks anonymous access to.
 export const PAGES = ["/dash/system/", "/dash/system/panel/", "/dash/cameras/", "/dash/profiles/", "/dash/policies/",
-  "/dash/periods/", "/dash/occurrences/", "/dash/resources/", "/dash/students/", "/dash/processes/", "/dash/heartbeats/", "/dash/attendance/",
+  "/dash/periods/", "/dash/occurrences/", "/dash/resources/", "/dash/students/", "/dash/processes/", "/dash/heartbeats/", "/dash/attendance/", "/dash/users/",
   "/media/snapshots/1.jpg", "/media/attendance_crops/x.jpg"];
