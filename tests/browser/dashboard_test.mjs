@@ -3,6 +3,8 @@
 // with fake runners (stack.mjs). Screenshots of the main pages, at desktop and
 // phone width, go to $BISK_TEST_ARTIFACTS.
 import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
 import { after, before, describe, test } from "node:test";
 
 import { DESKTOP, PAGES, PHONE, launchBrowser, logIn as logInAs, newPage as newBrowserPage, screenshot } from "./browser.mjs";
@@ -97,6 +99,33 @@ describe("logged in", () => {
     await page.fill("#refresh-seconds", "5");
     await page.dispatchEvent("#refresh-seconds", "change");
     assert.match(await page.textContent("#refresh-state"), /^next in \d+ s$/);
+    // The tab goes to the background: the countdown stops, no panel request is made.
+    await page.evaluate(() => {
+      Object.defineProperty(document, "hidden", { configurable: true, get: () => true });
+      document.dispatchEvent(new Event("visibilitychange"));
+    });
+    assert.equal(await page.textContent("#refresh-state"), "paused");
+    let panelRequests = 0;
+    page.on("request", (request) => { if (request.url().includes("/dash/system/panel/")) panelRequests += 1; });
+    await page.waitForTimeout(6500);
+    assert.equal(panelRequests, 0, "the panel refreshed while the tab was hidden");
+    await page.evaluate(() => {
+      Object.defineProperty(document, "hidden", { configurable: true, get: () => false });
+      document.dispatchEvent(new Event("visibilitychange"));
+    });
+    await waitFor("a refresh once visible again", async () => panelRequests > 0, 8000);
+  });
+
+  test("a runner's snapshot is shown through the login-protected media route", async () => {
+    fs.mkdirSync(path.join(stack.dir, "snapshots"), { recursive: true });
+    fs.copyFileSync(path.join(process.env.BISK_TEST_MEDIA, "grace_hopper_512x512.jpg"),
+      path.join(stack.dir, "snapshots", "1.jpg"));
+    await page.reload();
+    const thumb = runnerRow(page, 1).locator("img.thumb");
+    await thumb.waitFor();
+    await waitFor("the thumbnail to load", async () => (await thumb.evaluate((img) => img.naturalWidth)) === 512);
+    const anonymous = await fetch(`${stack.url}${await thumb.getAttribute("src")}`, { redirect: "manual" });
+    assert.equal(anonymous.status, 303);
   });
 
   test("Enforce now is carried out by the enforcer, which says what it did", async () => {
