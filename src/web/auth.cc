@@ -40,11 +40,6 @@ class HashingSlot {
   HashingSlot& operator=(const HashingSlot&) = delete;
 };
 
-bool constant_time_equal(const std::string& a, const std::string& b) {
-  // Only the contents are secret, not the lengths.
-  return a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
-}
-
 std::string_view trim(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
   while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
@@ -76,7 +71,7 @@ std::optional<std::string> bearer_token(const httplib::Request& request) {
 }
 
 std::optional<std::string> session_cookie(const httplib::Request& request) {
-  return field_value(request.get_header_value("Cookie"), ';', kSessionCookie);
+  return request_cookie(request, kSessionCookie);
 }
 
 Principal principal_for(const User& user, Principal::Via via, std::string csrf_token = "") {
@@ -226,6 +221,15 @@ std::string login_url_for(const httplib::Request& request) {
 }
 
 }  // namespace
+
+bool constant_time_equal(const std::string& a, const std::string& b) {
+  // Only the contents are secret, not the lengths.
+  return a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::optional<std::string> request_cookie(const httplib::Request& request, std::string_view name) {
+  return field_value(request.get_header_value("Cookie"), ';', name);
+}
 
 // A bearer token, when one is sent, is the only credential considered.
 std::optional<Principal> authenticate(WebContext& context, const httplib::Request& request) {

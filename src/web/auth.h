@@ -19,6 +19,12 @@
 
 namespace bisk {
 
+// Equal secrets, compared in time independent of where they differ.
+bool constant_time_equal(const std::string& a, const std::string& b);
+
+// The value of cookie `name` the request sent, if any.
+std::optional<std::string> request_cookie(const httplib::Request& request, std::string_view name);
+
 // argon2id through libsodium (crypto_pwhash_str).
 std::string hash_password(const std::string& password);
 bool verify_password(const std::string& password, const std::string& password_hash);

@@ -26,13 +26,28 @@ std::string next_page(const httplib::Request& request) {
   return next && is_local_path(*next) ? *next : kHome;
 }
 
+// The login form carries a token that must match a cookie set with the form
+// (SameSite=Strict, so another site's page cannot send it): a form posted
+// from elsewhere cannot log the browser into an account of the attacker's.
+constexpr char kLoginCookie[] = "bisk_login";
+
 void show_login(WebContext& context, const httplib::Request& request, httplib::Response& response,
                 const std::string& error, int status) {
+  const std::string token = random_token();
+  response.set_header(
+      "Set-Cookie", std::string(kLoginCookie) + "=" + token + "; HttpOnly; SameSite=Strict; Path=/login; Max-Age=3600");
   Json view = layout_view("Log in", nullptr);
   view["next"] = next_page(request);
   view["username_value"] = query(request, "username").value_or("");
+  view["login_token"] = token;
   if (!error.empty()) view["error"] = error;
   send_page(context, response, "login", view, status);
+}
+
+bool login_token_ok(const httplib::Request& request) {
+  const auto cookie = request_cookie(request, kLoginCookie);
+  const auto sent = query(request, "login_token");
+  return cookie && sent && !cookie->empty() && constant_time_equal(*cookie, *sent);
 }
 
 void register_login_routes(httplib::Server& server, WebContext& context) {
@@ -45,6 +60,10 @@ void register_login_routes(httplib::Server& server, WebContext& context) {
     show_login(context, request, response, "", 200);
   });
   server.Post("/login", [&context](const httplib::Request& request, httplib::Response& response) {
+    if (!login_token_ok(request)) {
+      show_login(context, request, response, "the login form expired or came from another site; log in again", 403);
+      return;
+    }
     const std::string username = query(request, "username").value_or("");
     const std::string password = query(request, "password").value_or("");
     if (username.empty() || password.empty()) {

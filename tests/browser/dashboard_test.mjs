@@ -50,6 +50,13 @@ describe("anonymous", () => {
     assert.equal(response.status, 401);
     assert.equal(response.headers.get("hx-redirect"), "/login?next=%2Fdash%2Fsystem%2Fpanel%2F");
   });
+  test("a login form posted without its cookie (from another site) is refused", async () => {
+    const form = new URLSearchParams({ username: "admin", password: "correct horse battery staple",
+      login_token: "forged", next: "/dash/system/" });
+    const response = await fetch(`${stack.url}/login`, { method: "POST", body: form, redirect: "manual" });
+    assert.equal(response.status, 403);
+    assert.ok(!(response.headers.get("set-cookie") ?? "").includes("bisk_session="), "a session was started");
+  });
   test("the JSON and metrics routes answer 401", async () => {
     for (const route of ["/dash/system.json", "/metrics", "/api/v1/cameras"]) {
       assert.equal((await fetch(`${stack.url}${route}`)).status, 401, route);
