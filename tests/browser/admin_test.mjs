@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 
-import { PHONE, launchBrowser, logIn, newPage, screenshot } from "./browser.mjs";
+import { PHONE, launchBrowser, logIn, newPage, screenshot, settled } from "./browser.mjs";
 import { BiskStack, waitFor } from "./stack.mjs";
 
 const MEDIA = process.env.BISK_TEST_MEDIA;
@@ -24,7 +24,15 @@ async function runnerStatus(cameraId) {
 }
 
 async function submit(form) {
+  await settled(form.page());
   await form.locator('button[type="submit"]').click();
+}
+
+// After a change the page reloads itself: wait for `what` on the new page and
+// for its script, so the next action is not lost.
+async function reloaded(what, check, ms) {
+  await waitFor(what, check, ms);
+  await settled(page);
 }
 
 before(async () => {
@@ -77,11 +85,13 @@ describe("admin pages", () => {
     }
     await submit(form);
     await page.waitForSelector('tr[data-record-id="1"]');
+    await settled(page);
     await screenshot(page, "policies-desktop");
     await waitFor("the runner to be online", async () => (await runnerStatus(1)) === "online", 30000);
   });
 
   test("overlapping windows are refused with the API's message, nothing saved", async () => {
+    await settled(page);
     await page.click("text=New policy");
     const form = page.locator("details.new-record form");
     await form.locator('[data-field="name"]').fill("clash");
@@ -104,7 +114,7 @@ describe("admin pages", () => {
   test("pausing the camera stops its runner; unpausing starts it again", async () => {
     await page.goto(`${stack.url}/dash/cameras/`);
     await page.click('tr[data-record-id="1"] >> text=Pause 30 min');
-    await waitFor("the pause to show", async () => (await page.locator('tr[data-record-id="1"] >> text=Unpause').count()) > 0);
+    await reloaded("the pause to show", async () => (await page.locator('tr[data-record-id="1"] >> text=Unpause').count()) > 0);
     await waitFor("the runner to stop", async () => (await runnerStatus(1)) === "stopped", 30000);
     await screenshot(page, "cameras-desktop");
     await page.click('tr[data-record-id="1"] >> text=Unpause');
@@ -120,6 +130,7 @@ describe("admin pages", () => {
     await form.locator('[data-field="last_name"]').fill("Hopper");
     await submit(form);
     await page.waitForSelector('tr[data-record-id="1"]');
+    await settled(page);
     const upload = page.locator('tr[data-record-id="1"] input[type="file"]');
     await upload.setInputFiles([path.join(MEDIA, "baboon.jpg"), path.join(MEDIA, "grace_hopper_512x512.jpg")]);
     const results = page.locator('tr[data-record-id="1"] [data-upload-results] li');
@@ -146,7 +157,7 @@ describe("admin pages", () => {
 
     await page.goto(`${stack.url}/dash/occurrences/`);
     await page.click("text=Roll 7 days");
-    await waitFor("seven occurrences", async () => (await page.locator("tr[data-record-id]").count()) === 7);
+    await reloaded("seven occurrences", async () => (await page.locator("tr[data-record-id]").count()) === 7);
     const first = page.locator("tr[data-record-id]").first();
     const id = await first.getAttribute("data-record-id");
     await first.locator("text=Mark holiday").click();
@@ -163,7 +174,7 @@ describe("admin pages", () => {
     await global.locator('[data-field="max_fps"]').fill("3");
     await global.locator('[data-field="device"]').selectOption("cpu");
     await global.locator('button[type="submit"]').click();
-    await waitFor("the cap to show", async () =>
+    await reloaded("the cap to show", async () =>
       (await page.locator('tr[data-record-id="global"] td[data-label="Max FPS"]').textContent()) === "3.0" ||
       (await page.locator('tr[data-record-id="global"] td[data-label="Max FPS"]').textContent()) === "3");
     await page.locator('tr[data-record-id="global"] summary').click();
@@ -186,6 +197,7 @@ describe("admin pages", () => {
     await form.locator('[data-field="password"]').fill("clerk password 1");
     await submit(form);
     await page.waitForSelector('tr[data-record-id="2"]');
+    await settled(page);
     assert.equal(await page.locator('tr[data-record-id="2"] td[data-label="User name"]').textContent(), "clerk");
     const row = page.locator('tr[data-record-id="2"]');
     await row.locator("summary").click();

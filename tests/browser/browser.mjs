@@ -45,6 +45,13 @@ export async function logIn(page, stack, password = ADMIN.password) {
   await page.click('button[type="submit"]');
 }
 
+// Waits until bisk.js has set up the page's handlers. Forms and buttons reload
+// the page after a change; acting on the new page before its script ran would
+// submit a form natively, or click a button nothing listens to.
+export async function settled(page) {
+  await page.waitForSelector("html[data-bisk-ready]", { state: "attached" });
+}
+
 export async function screenshot(page, name) {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });

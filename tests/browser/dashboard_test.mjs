@@ -7,7 +7,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 
-import { DESKTOP, PAGES, PHONE, launchBrowser, logIn as logInAs, newPage as newBrowserPage, screenshot } from "./browser.mjs";
+import {
+  DESKTOP, PAGES, PHONE, launchBrowser, logIn as logInAs, newPage as newBrowserPage, screenshot, settled,
+} from "./browser.mjs";
 import { BiskStack, waitFor } from "./stack.mjs";
 
 const HOSTILE_NAME = "<script>alert(1)</script>";
@@ -81,6 +83,7 @@ describe("logged in", () => {
   test("the right password opens the system page", async () => {
     await logIn(page);
     await page.waitForURL(`${stack.url}/dash/system/`);
+    await settled(page);
     assert.match(await page.textContent("h1"), /^System/);
   });
 
@@ -99,6 +102,7 @@ describe("logged in", () => {
 
   test("auto-refresh is remembered per browser and paused while hidden", async () => {
     await page.reload();
+    await settled(page);
     assert.equal(await page.inputValue("#refresh-seconds"), "1");
     await page.fill("#refresh-seconds", "0");
     await page.dispatchEvent("#refresh-seconds", "change");
@@ -120,7 +124,7 @@ describe("logged in", () => {
       Object.defineProperty(document, "hidden", { configurable: true, get: () => false });
       document.dispatchEvent(new Event("visibilitychange"));
     });
-    await waitFor("a refresh once visible again", async () => panelRequests > 0, 8000);
+    await waitFor("a refresh once visible again", async () => panelRequests > 0, 20000);
   });
 
   test("a runner's snapshot is shown through the login-protected media route", async () => {
@@ -128,6 +132,7 @@ describe("logged in", () => {
     fs.copyFileSync(path.join(process.env.BISK_TEST_MEDIA, "grace_hopper_512x512.jpg"),
       path.join(stack.dir, "snapshots", "1.jpg"));
     await page.reload();
+    await settled(page);
     const thumb = runnerRow(page, 1).locator("img.thumb");
     await thumb.waitFor();
     await waitFor("the thumbnail to load", async () => (await thumb.evaluate((img) => img.naturalWidth)) === 512);
@@ -137,7 +142,7 @@ describe("logged in", () => {
 
   test("Enforce now is carried out by the enforcer, which says what it did", async () => {
     await page.click("text=Enforce now");
-    await waitFor("the enforcer's answer", async () => /^Enforce now: .*desired 1/.test(await page.textContent("#flash")));
+    await waitFor("the enforcer's answer", async () => /^Enforce now: .*desired 1/.test(await page.textContent("#flash")), 35000);
     assert.doesNotMatch(await page.getAttribute("#flash", "class"), /error/);
   });
 
@@ -145,7 +150,7 @@ describe("logged in", () => {
     const row = runnerRow(page, 1);
     const firstId = await row.getAttribute("data-runner-id");
     await row.locator("text=Stop").click();
-    await waitFor("the stop to be carried out", async () => /^Stop: stop sent to pid \d+\.$/.test(await page.textContent("#flash")));
+    await waitFor("the stop to be carried out", async () => /^Stop: stop sent to pid \d+\.$/.test(await page.textContent("#flash")), 35000);
     await page.fill("#refresh-seconds", "1");
     await page.dispatchEvent("#refresh-seconds", "change");
     await waitFor("a new runner, online", async () => {

@@ -100,7 +100,7 @@
       flash(body.error || label + " failed (HTTP " + event.detail.xhr.status + ").", true);
     } else if (body.request_id) {
       flash(label + ": requested…", false);
-      followRequest(label, body.request_id, 20);
+      followRequest(label, body.request_id, 60);  // up to 30 s
     } else {
       flash(label + ": done.", false);
       if (element.hasAttribute("data-refresh-panel")) refreshPanel();
@@ -234,5 +234,9 @@
     input.value = "";
   });
 
-  document.addEventListener("DOMContentLoaded", startAutoRefresh);
+  document.addEventListener("DOMContentLoaded", function () {
+    startAutoRefresh();
+    // Every handler is in place: tests (and anything else) may now act on the page.
+    document.documentElement.dataset.biskReady = "1";
+  });
 })();
