@@ -476,8 +476,9 @@ ChildDecodeCount decode_file_in_child(const std::string& file, double target_fps
     ++count.delivered;
     count.children.insert(source.child_pid());
     if (count.delivered == 1 || count.delivered % 5 == 0) {
-      // Never two ffmpeg processes at once, also across a restart.
-      EXPECT_EQ(ffmpeg_children(getpid()).size(), 1u);
+      // Never two ffmpeg processes at once, also across a restart (none is
+      // fine: a short file's ffmpeg may have exited, its frames still in the pipe).
+      EXPECT_LE(ffmpeg_children(getpid()).size(), 1u);
     }
   }
   count.decoded_while_skipping = source.frames_decoded_while_skipping();
