@@ -86,6 +86,22 @@ class OperatorApiTest : public RunnerApiFixture {
     return s;
   }
 
+  // Logs in through POST /api/v1/login: the session cookie ("bisk_session=…")
+  // and its CSRF token; empty (after a failure) when the login was refused.
+  struct Session {
+    std::string cookie;
+    std::string csrf_token;
+  };
+  Session log_in(const std::string& username, const std::string& password) {
+    httplib::Client client = server().client();
+    const auto login =
+        client.Post("/api/v1/login", json({{"username", username}, {"password", password}}).dump(), "application/json");
+    EXPECT_TRUE(login && login->status == 200) << "login of " << username;
+    if (!login || login->status != 200) return {};
+    const std::string set_cookie = login->get_header_value("Set-Cookie");
+    return {set_cookie.substr(0, set_cookie.find(';')), json::parse(login->body).value("csrf_token", "")};
+  }
+
   std::string token_;
   std::string answers_;  // every response body, to check that no secret was ever answered
 };
@@ -472,36 +488,24 @@ TEST_P(OperatorApiTest, UsersAreAddedWithoutTheirHashAndAPasswordChangeEndsTheir
   expect_error(patch("/api/v1/users/" + std::to_string(clerk), {{"username", "renamed"}}), 400, "unknown field");
 
   // The clerk logs in; changing the clerk's password logs the session out.
-  httplib::Client client = server().client();
-  const auto login = client.Post("/api/v1/login", json({{"username", "clerk"}, {"password", "long enough pw"}}).dump(),
-                                 "application/json");
-  ASSERT_TRUE(login && login->status == 200);
-  const std::string set_cookie = login->get_header_value("Set-Cookie");
-  const httplib::Headers session = {{"Cookie", set_cookie.substr(0, set_cookie.find(';'))}};
+  const Session clerk_session = log_in("clerk", "long enough pw");
+  ASSERT_FALSE(clerk_session.cookie.empty());
+  const httplib::Headers session = {{"Cookie", clerk_session.cookie}};
   EXPECT_EQ(call("GET", "/api/v1/users", "", session).status, 200);
   EXPECT_EQ(patch("/api/v1/users/" + std::to_string(clerk), {{"password", "another long one"}}).status, 200);
   EXPECT_EQ(call("GET", "/api/v1/users", "", session).status, 401);
-  const auto relogin = client.Post(
-      "/api/v1/login", json({{"username", "clerk"}, {"password", "another long one"}}).dump(), "application/json");
-  ASSERT_TRUE(relogin);
-  EXPECT_EQ(relogin->status, 200);
+  EXPECT_FALSE(log_in("clerk", "another long one").cookie.empty());
 
   EXPECT_EQ(remove("/api/v1/users/" + std::to_string(clerk)).status, 200);
   EXPECT_EQ(get("/api/v1/users").body["items"].size(), 1u);
 }
 
 TEST_P(OperatorApiTest, NobodyDeletesTheAccountTheyUse) {
-  httplib::Client client = server().client();
-  const auto login =
-      client.Post("/api/v1/login", json({{"username", "admin"}, {"password", "correct horse battery staple"}}).dump(),
-                  "application/json");
-  ASSERT_TRUE(login && login->status == 200);
-  const std::string set_cookie = login->get_header_value("Set-Cookie");
-  const json reply = json::parse(login->body);
+  const Session session = log_in("admin", "correct horse battery staple");
+  ASSERT_FALSE(session.cookie.empty());
   const Id admin = get("/api/v1/users").body["items"][0]["id"].get<Id>();
   const Reply refused = call("DELETE", "/api/v1/users/" + std::to_string(admin), "",
-                             {{"Cookie", set_cookie.substr(0, set_cookie.find(';'))},
-                              {"X-CSRF-Token", reply["csrf_token"].get<std::string>()}});
+                             {{"Cookie", session.cookie}, {"X-CSRF-Token", session.csrf_token}});
   expect_error(refused, 409, "logged in with");
   EXPECT_EQ(get("/api/v1/users").body["items"].size(), 1u);
 }
@@ -567,13 +571,8 @@ TEST_P(OperatorApiTest, EveryRouteRequiresAnAdminAndCsrfForCookieWrites) {
       {"GET", "/dash/system.json"},
       {"GET", "/metrics"},
   };
-  httplib::Client client = server().client();
-  const auto login =
-      client.Post("/api/v1/login", json({{"username", "admin"}, {"password", "correct horse battery staple"}}).dump(),
-                  "application/json");
-  ASSERT_TRUE(login && login->status == 200);
-  const std::string set_cookie = login->get_header_value("Set-Cookie");
-  const std::string cookie = set_cookie.substr(0, set_cookie.find(';'));
+  const std::string cookie = log_in("admin", "correct horse battery staple").cookie;
+  ASSERT_FALSE(cookie.empty());
   for (const auto& [method, path] : routes) {
     const std::string route = method + " " + path;
     EXPECT_EQ(call(method, path, "{}", {{"X-Nothing", "1"}}).status, 401) << route << " anonymous";
