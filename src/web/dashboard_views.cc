@@ -216,10 +216,11 @@ std::string age_in_words(Instant then, Instant now) {
 Json system_panel_view(WebContext& context, Instant now, int recent) {
   Database& db = context.db();
   const Settings& settings = context.settings();
-  const Json system = system_json(context);
+  const std::vector<CurrentRunner> current = current_runners(db, now);
+  const Json system = system_json(context, current);
   const Names names = read_names(db);
   Json runners = Json::array();
-  for (const CurrentRunner& runner : current_runners(db, now))
+  for (const CurrentRunner& runner : current)
     runners.push_back(runner_view(runner, names.cameras, names.profiles, settings, now));
   const Json periods = periods_view(db, names, now, settings.time_zone);
   const Json recognitions =

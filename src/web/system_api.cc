@@ -162,7 +162,7 @@ Json enforcer_json(Database& db, const Settings& settings) {
 
 }  // namespace
 
-Json system_json(WebContext& context) {
+Json system_json(WebContext& context, const std::vector<CurrentRunner>& runners) {
   static CpuMeter cpu;  // one for the process: its samples must be a second apart
   Database& db = context.db();
   const Settings& settings = context.settings();
@@ -173,7 +173,7 @@ Json system_json(WebContext& context) {
           {"load", load_json()},
           {"memory", memory_json()},
           {"disk_root", disk_root_json()},
-          {"runners", runner_counts_json(current_runners(db, now))},
+          {"runners", runner_counts_json(runners)},
           {"paused", paused_cameras(db, now)},
           {"enforcer", enforcer_json(db, settings)},
           {"heartbeat_key_is_example", uses_example_heartbeat_key(settings)}};
@@ -229,7 +229,7 @@ std::vector<CurrentRunner> current_runners(Database& db, Instant now) {
 void register_system_routes(httplib::Server& server, WebContext& context) {
   server.Get("/dash/system.json",
              admin_only(context, [&context](const httplib::Request&, httplib::Response& response, const Principal&) {
-               send_json(response, 200, system_json(context));
+               send_json(response, 200, system_json(context, current_runners(context.db(), now_instant())));
              }));
   server.Get("/metrics",
              admin_only(context, [&context](const httplib::Request&, httplib::Response& response, const Principal&) {

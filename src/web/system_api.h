@@ -26,8 +26,9 @@ struct CurrentRunner {
 // need nothing are left out.
 std::vector<CurrentRunner> current_runners(Database& db, Instant now);
 
-// What /dash/system.json answers: host figures, runners by status, paused
-// cameras and the enforcer's state (the dashboard's panel shows the same).
-Json system_json(WebContext& context);
+// What /dash/system.json answers: host figures, `runners` (current_runners)
+// by status, paused cameras and the enforcer's state (the dashboard's panel
+// shows the same, from the runners it lists).
+Json system_json(WebContext& context, const std::vector<CurrentRunner>& runners);
 
 }  // namespace bisk
