@@ -10,7 +10,12 @@ namespace bisk {
 
 std::optional<std::string> find_executable(const std::string& name) {
   namespace fs = std::filesystem;
-  auto executable = [](const fs::path& path) { return fs::is_regular_file(path) && access(path.c_str(), X_OK) == 0; };
+  // The error_code overload: a PATH directory this user may not read (root's
+  // PATH under runuser) is skipped, not an exception.
+  auto executable = [](const fs::path& path) {
+    std::error_code error;
+    return fs::is_regular_file(path, error) && access(path.c_str(), X_OK) == 0;
+  };
   if (name.find('/') != std::string::npos) return executable(name) ? std::optional(name) : std::nullopt;
   const char* path_env = std::getenv("PATH");
   std::stringstream dirs(path_env ? path_env : "/usr/bin:/bin");

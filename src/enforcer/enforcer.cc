@@ -93,7 +93,12 @@ RunnerLaunch make_launch(const Settings& settings, const std::map<std::string, s
   launch.snapshot_dir = settings.snapshot_dir;
   launch.gpu_index = settings.gpu_index;
   launch.owner = runner_owner(settings.node, settings.database_url);
-  launch.base_env = runner_base_environment(environment);
+  // A runner reads no env file (runner_base_environment): what it takes from
+  // the configuration, which may come from /etc/bisk/bisk.env, is handed over.
+  std::map<std::string, std::string> inherited = environment;
+  inherited["BISK_MODEL_DIR"] = settings.model_dir;
+  inherited["BISK_FFMPEG_BIN"] = settings.ffmpeg_bin;
+  launch.base_env = runner_base_environment(inherited);
   return launch;
 }
 

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -38,6 +39,18 @@ void write_our_pid(int fd, const std::string& path) {
   if (::fsync(fd) != 0) throw lock_error(path, "cannot fsync");
 }
 
+// A lock file root creates (`sudo bisk enforce` with no enforcer running)
+// goes to the owner of its directory (/run/bisk belongs to the service
+// account), so the service's enforcer can still open it read-write later.
+void give_to_directory_owner(int fd, const std::filesystem::path& parent) {
+  struct stat directory {};
+  if (::geteuid() != 0 || ::stat(parent.empty() ? "." : parent.c_str(), &directory) != 0) return;
+  struct stat file {};
+  if (::fstat(fd, &file) != 0 || (file.st_uid == directory.st_uid && file.st_gid == directory.st_gid)) return;
+  if (file.st_uid == 0) [[maybe_unused]]
+    const int ignored = ::fchown(fd, directory.st_uid, directory.st_gid);
+}
+
 }  // namespace
 
 std::variant<LockFile, LockFile::Held> LockFile::acquire(const std::string& path) {
@@ -49,6 +62,7 @@ std::variant<LockFile, LockFile::Held> LockFile::acquire(const std::string& path
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) throw lock_error(path, "cannot open");
   LockFile lock(fd);
+  give_to_directory_owner(fd, parent);
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     if (errno != EWOULDBLOCK) throw lock_error(path, "cannot lock");
     return Held{.holder_pid = read_holder_pid(fd, path)};

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -158,6 +159,18 @@ TEST_F(LockFileTest, HeldNamesNoPidWhenTheFileHasNone) {
   ASSERT_EQ(::flock(fd, LOCK_EX), 0);
   EXPECT_EQ(held_by(LockFile::acquire(path_)), 0);
   ::close(fd);
+}
+
+TEST_F(LockFileTest, ALockFileRootCreatesBelongsToTheOwnerOfItsDirectory) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root: the case is root creating the file";
+  const std::string directory = dir_.file("run/bisk");
+  std::filesystem::create_directories(directory);
+  ASSERT_EQ(::chown(directory.c_str(), 65534, 65534), 0);  // nobody:nogroup stands for the service account
+  { const auto lock = LockFile::acquire(path_); }
+  struct stat file {};
+  ASSERT_EQ(::stat(path_.c_str(), &file), 0);
+  EXPECT_EQ(file.st_uid, 65534u);
+  EXPECT_EQ(file.st_gid, 65534u);
 }
 
 TEST_F(LockFileTest, OtherFailuresThrowNamingThePath) {
