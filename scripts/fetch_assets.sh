@@ -7,6 +7,9 @@
 #   DIR/media/   grace_hopper_512x512.jpg (Debian facedetect), messi5.jpg,
 #                baboon.jpg, Megamind.avi, vtest.avi (opencv-doc),
 #                astronaut.png, camera.png (python3-skimage)
+#   DIR/demo/    demo_camera.mp4 (made here with ffmpeg from the face photos
+#                above: Grace Hopper, a baboon, Eileen Collins, 4 s each) and
+#                students/ (the photos `bisk demo` enrolls)
 #   DIR/web/     htmx.min.js from the npm package htmx.org (served by `bisk
 #                serve` for the dashboard; pinned by sha256 below)
 #   DIR/node/    node_modules/playwright-core (the browser tests drive Debian's
@@ -238,7 +241,34 @@ fetch_media() {
   done
 }
 
+# ---------------------------------------------------------------- demo
+# `bisk demo`'s camera and students, made from the media above (no network).
+make_demo() {
+  local demo_dir="$dir/demo" video="$dir/demo/demo_camera.mp4"
+  mkdir -p "$demo_dir/students"
+  install -m 0644 "$media_dir/grace_hopper_512x512.jpg" "$demo_dir/students/grace_hopper.jpg"
+  install -m 0644 "$media_dir/astronaut.png" "$demo_dir/students/eileen_collins.png"
+  if [[ -s "$video" ]]; then
+    log "demo: present ($demo_dir)"
+    return
+  fi
+  command -v ffmpeg >/dev/null || die "ffmpeg is needed to make the demo video; run scripts/setup.sh or apt-get install ffmpeg"
+  # Each photo fitted into 640x480 for 4 s at 10 fps; H.264 with a key frame
+  # every second so the looping file restarts cleanly.
+  local fit="scale=640:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=10"
+  ffmpeg -nostdin -v error -y \
+    -loop 1 -t 4 -i "$media_dir/grace_hopper_512x512.jpg" \
+    -loop 1 -t 4 -i "$media_dir/baboon.jpg" \
+    -loop 1 -t 4 -i "$media_dir/astronaut.png" \
+    -filter_complex "[0]$fit[a];[1]$fit[b];[2]$fit[c];[a][b][c]concat=n=3:v=1:a=0,format=yuv420p[v]" \
+    -map "[v]" -c:v libx264 -preset veryfast -crf 23 -g 10 -movflags +faststart "$video.tmp.mp4" ||
+    die "ffmpeg could not make the demo video $video"
+  mv -f "$video.tmp.mp4" "$video"
+  log "demo: demo_camera.mp4 made from grace_hopper, baboon and astronaut ($demo_dir)"
+}
+
 fetch_models
 fetch_web
 fetch_media
+make_demo
 log "done: $dir"

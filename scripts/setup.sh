@@ -4,8 +4,8 @@
 set -euo pipefail
 
 packages=(
-  # toolchain
-  g++ cmake make pkg-config git ca-certificates clang-format
+  # toolchain; dpkg-dev for cpack's Debian package (dpkg-shlibdeps, cmake/Packaging.cmake)
+  g++ cmake make pkg-config git ca-certificates clang-format dpkg-dev
   # libraries (SPEC §1)
   libcpp-httplib-dev nlohmann-json3-dev libsoci-dev libsqlite3-dev libpq-dev libspdlog-dev libfmt-dev
   libcli11-dev libhowardhinnant-date-dev libsodium-dev libsystemd-dev

@@ -376,6 +376,9 @@ TEST_F(CommandLineConfigTest, VersionAndHelp) {
   const auto version = bisk({"version"}, {});
   EXPECT_EQ(version.exit_code, 0);
   EXPECT_TRUE(std::regex_search(version.out, std::regex(R"(^bisk \d+\.\d+\.\d+ \(database schema version \d+\))")));
+  const auto version_flag = bisk({"--version"}, {});
+  EXPECT_EQ(version_flag.exit_code, 0);
+  EXPECT_EQ(version_flag.out, version.out);
   const auto help = bisk({"--help"}, {});
   EXPECT_EQ(help.exit_code, 0);
   for (const auto* command : {"camera", "profile", "policy", "period-template", "student", "periods", "desired",

@@ -61,11 +61,15 @@ int run_cli(int argc, char** argv) {
   add_maintenance_commands(app, context);
   add_runner_commands(app, context);
   add_enrollment_commands(app, context);
+  add_demo_command(app, context);
   try {
     app.parse(argc, argv);
     return 0;
   } catch (const CLI::CallForHelp&) {
     std::cout << innermost_command(&app)->help();
+    return 0;
+  } catch (const CLI::CallForVersion& version) {
+    std::cout << version.what() << "\n";
     return 0;
   } catch (const CLI::CallForAllHelp&) {
     std::cout << app.help("", CLI::AppFormatMode::All);

@@ -137,12 +137,16 @@ void add_check_command(CLI::App& app, CommandContext& context) {
 
 void add_version_command(CLI::App& app) {
   auto* version = app.add_subcommand("version", "Print the version");
-  version->callback([] {
-    std::cout << "bisk " << BISK_VERSION << " (database schema version " << Migrator::latest_version() << ")\n";
-  });
+  version->callback([] { std::cout << version_text() << "\n"; });
+  app.set_version_flag("--version", version_text(), "Print the version");
 }
 
 }  // namespace
+
+std::string version_text() {
+  return std::string("bisk ") + BISK_VERSION + " (database schema version " +
+         std::to_string(Migrator::latest_version()) + ")";
+}
 
 void add_system_commands(CLI::App& app, CommandContext& context) {
   add_migrate_command(app, context);

@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -190,6 +191,8 @@ struct ChildPlan {
   long fd_limit = 0;
   std::optional<int> nice;
   std::optional<cpu_set_t> cpus;
+  std::optional<int> parent_death_signal;
+  int parent_pid = 0;
   std::string nice_warning, affinity_warning;  // prefixes of the warning lines
 };
 
@@ -231,6 +234,11 @@ void close_other_fds_at_exec(const ChildPlan& plan) {
 [[noreturn]] void run_child(const ChildPlan& plan) {
   reset_signals();
   if (::setsid() < 0) fail_child(plan, ChildFailure::kSetsid, errno);
+  if (plan.parent_death_signal) {
+    ::prctl(PR_SET_PDEATHSIG, *plan.parent_death_signal);
+    // The parent may have died before prctl: then nobody will send the signal.
+    if (::getppid() != plan.parent_pid) ::_exit(128 + *plan.parent_death_signal);
+  }
   if (::dup2(plan.stdin_fd, STDIN_FILENO) < 0 || ::dup2(plan.log_fd, STDOUT_FILENO) < 0 ||
       ::dup2(plan.log_fd, STDERR_FILENO) < 0)
     fail_child(plan, ChildFailure::kRedirect, errno);
@@ -317,6 +325,8 @@ ProcessIdentity spawn_process(const SpawnSpec& spec) {
                  .fd_limit = ::sysconf(_SC_OPEN_MAX),
                  .nice = spec.nice,
                  .cpus = spec.cpu_affinity ? std::optional(parse_cpu_list(*spec.cpu_affinity)) : std::nullopt,
+                 .parent_death_signal = spec.parent_death_signal,
+                 .parent_pid = ::getpid(),
                  .nice_warning = "bisk: warning: cannot set nice " + std::to_string(spec.nice.value_or(0)) + " for " +
                                  program + ": ",
                  .affinity_warning = "bisk: warning: cannot set CPU affinity " + spec.cpu_affinity.value_or("") +

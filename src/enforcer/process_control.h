@@ -33,6 +33,9 @@ struct SpawnSpec {
   std::string log_path;                          // stdout+stderr appended here (mode 0640); parent directories created
   std::optional<int> nice = {};                  // applied before exec; failure -> a warning line in the log
   std::optional<std::string> cpu_affinity = {};  // CPU list "0,2-3"; failure to apply -> a warning line in the log
+  // Sent to the child when the spawning thread ends (PR_SET_PDEATHSIG), so a
+  // supervisor killed outright takes its children with it (bisk demo).
+  std::optional<int> parent_death_signal = {};
 };
 
 class SpawnError : public std::runtime_error {

@@ -337,6 +337,32 @@ TEST_F(ProcessControlTest, ReapExitedChildReportsASignalAndNeverBlocks) {
   EXPECT_TRUE(has_no_children());
 }
 
+TEST_F(ProcessControlTest, ParentDeathSignalEndsTheChildWhenItsSpawnerDies) {
+  // A forked middle process spawns the sleeper and dies at once: the sleeper
+  // (reparented to this subreaper) must get the signal, not live on.
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe(pipe_fds), 0);
+  const int middle = ::fork();
+  ASSERT_GE(middle, 0);
+  if (middle == 0) {
+    SpawnSpec child = spec({"sleep", "60"});
+    child.parent_death_signal = SIGTERM;
+    const int pid = spawn_process(child).pid;
+    [[maybe_unused]] const ssize_t written = ::write(pipe_fds[1], &pid, sizeof pid);
+    ::_exit(0);
+  }
+  ::close(pipe_fds[1]);
+  int sleeper = 0;
+  ASSERT_EQ(::read(pipe_fds[0], &sleeper, sizeof sleeper), static_cast<ssize_t>(sizeof sleeper));
+  ::close(pipe_fds[0]);
+  groups_.push_back(sleeper);
+  ASSERT_TRUE(wait_for_exit(middle));
+
+  const auto status = wait_for_exit(sleeper);
+  ASSERT_TRUE(status) << "the sleeper outlived the process that spawned it";
+  EXPECT_TRUE(WIFSIGNALED(*status) && WTERMSIG(*status) == SIGTERM);
+}
+
 TEST_F(ProcessControlTest, ProcessWatchSeesAProcessWeDidNotStartExit) {
   const ProcessIdentity shell = spawn({"/bin/sh", "-c", "sleep 30 & echo $!; wait"});
   ASSERT_TRUE(eventually([&] { return read_file(log_).ends_with('\n'); }));
