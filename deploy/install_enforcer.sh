@@ -12,6 +12,14 @@
 #
 # Every file is written only when its content changes (atomically), so a
 # second identical run changes nothing. `install_enforcer.sh --help` lists the flags.
+#
+# Test hook (tests/installer/install_enforcer_test.sh; not for production use):
+# when BISK_INSTALL_SYSTEMCTL is set and non-empty, it must name an executable
+# (else the installer stops before changing anything); every systemctl call
+# goes to it instead of systemctl, and systemd counts as running, also under
+# --root (which otherwise makes no systemctl call). Nothing else changes: --root
+# still skips bisk migrate and systemd-tmpfiles, and keeps the restart record
+# in DIR/var/lib/bisk/.installed.
 set -euo pipefail
 umask 022
 
@@ -27,6 +35,9 @@ readonly UNITS=(bisk-web.service bisk-enforcer.service bisk-prune-heartbeats.ser
 readonly DEFAULT_HB_URL=http://127.0.0.1:8000/api/runner/heartbeat/
 readonly DEFAULT_DB_URL=sqlite:///var/lib/bisk/bisk.db
 readonly DEFAULT_LISTEN=127.0.0.1:8000
+# The test hook described above ("" = none).
+readonly SYSTEMCTL_HOOK=${BISK_INSTALL_SYSTEMCTL:-}
+SYSTEMCTL=systemctl
 
 # ------------------------------------------------------------------ messages
 
@@ -796,7 +807,7 @@ service_dirs() {
 
 # ------------------------------------------------------------------ systemd
 
-systemd_running() { ((!ROOT_MODE)) && [[ -d /run/systemd/system ]]; }
+systemd_running() { [[ -n $SYSTEMCTL_HOOK ]] || { ((!ROOT_MODE)) && [[ -d /run/systemd/system ]]; }; }
 
 sha_of() { if [[ -f $1 ]]; then sha256sum -- "$1" | cut -d' ' -f1; else printf 'none\n'; fi; }
 
@@ -813,7 +824,7 @@ write_state() {
   local unit
   {
     printf '# Written by %s: sha256 of what the services were last started with.\n' "$PROG"
-    printf 'binary %s\n' "$(sha_of "$BIN")"
+    printf 'binary %s\n' "$BIN_SHA"
     printf 'env %s\n' "$(sha_of "$(target "$ENV_PATH")")"
     for unit in "${UNITS[@]}"; do printf '%s %s\n' "$unit" "$(sha_of "$(target "$UNIT_DIR/$unit")")"; done
   } >"$WORK/state"
@@ -838,32 +849,34 @@ restart_reasons() {
   if [[ $old != "$(sha_of "$(target "$UNIT_DIR/$unit")")" ]]; then reasons+=("unit changed"); fi
   if [[ $unit == *.service ]]; then
     if [[ $(state_get env || true) != "$(sha_of "$(target "$ENV_PATH")")" ]]; then reasons+=("env file changed"); fi
-    if [[ $(state_get binary || true) != "$(sha_of "$BIN")" ]]; then reasons+=("bisk executable changed"); fi
+    if [[ $(state_get binary || true) != "$BIN_SHA" ]]; then reasons+=("bisk executable changed"); fi
   fi
   join_by ', ' "${reasons[@]}"
 }
 
+BIN_SHA=
 activate_units() {
   local unit reload=0
+  BIN_SHA=$(sha_of "$BIN") # once: the executable is large
   if ((UNITS_WRITTEN)); then reload=1; fi
   for unit in "${UNITS[@]}"; do
-    if [[ $(systemctl show -p NeedDaemonReload --value "$unit" 2>/dev/null || true) == yes ]]; then reload=1; fi
+    if [[ $("$SYSTEMCTL" show -p NeedDaemonReload --value "$unit" 2>/dev/null || true) == yes ]]; then reload=1; fi
   done
   if ((reload)); then
-    systemctl daemon-reload
+    "$SYSTEMCTL" daemon-reload
     changed "reloaded systemd (units changed)"
   fi
   for unit in bisk-web.service bisk-enforcer.service bisk-prune-heartbeats.timer; do
-    if ! systemctl is-enabled --quiet "$unit" 2>/dev/null; then
-      systemctl enable --quiet "$unit"
+    if ! "$SYSTEMCTL" is-enabled --quiet "$unit" 2>/dev/null; then
+      "$SYSTEMCTL" enable --quiet "$unit"
       changed "enabled $unit"
     fi
   done
   local reasons
   if ((NO_START)); then
     note "--no-start: nothing was started or restarted. Start with: systemctl start bisk-web.service bisk-enforcer.service bisk-prune-heartbeats.timer"
-    for unit in bisk-web.service bisk-enforcer.service; do
-      if systemctl is-active --quiet "$unit"; then
+    for unit in bisk-web.service bisk-enforcer.service bisk-prune-heartbeats.timer; do
+      if "$SYSTEMCTL" is-active --quiet "$unit"; then
         reasons=$(restart_reasons "$unit")
         if [[ -n $reasons ]]; then note "$unit is running but needs a restart ($reasons): systemctl restart $unit"; fi
       fi
@@ -871,16 +884,16 @@ activate_units() {
     return 0
   fi
   for unit in bisk-web.service bisk-enforcer.service bisk-prune-heartbeats.timer; do
-    if systemctl is-active --quiet "$unit"; then
+    if "$SYSTEMCTL" is-active --quiet "$unit"; then
       reasons=$(restart_reasons "$unit")
       if [[ -n $reasons ]]; then
         say "Restarting $unit ($reasons)..."
-        systemctl restart "$unit" || die "$unit failed to restart; see: journalctl -u ${unit%.timer}.service -n 50"
+        "$SYSTEMCTL" restart "$unit" || die "$unit failed to restart; see: systemctl status $unit; journalctl -u $unit -n 50"
         changed "restarted $unit ($reasons)"
       fi
     else
       say "Starting $unit..."
-      systemctl start "$unit" || die "$unit failed to start; see: systemctl status $unit; journalctl -u $unit -n 50"
+      "$SYSTEMCTL" start "$unit" || die "$unit failed to start; see: systemctl status $unit; journalctl -u $unit -n 50"
       changed "started $unit"
     fi
   done
@@ -987,7 +1000,10 @@ do_install() {
   check_hb_url_matches_listen "$hb_url" "$listen"
 
   local admin_hint=1 run_as="sudo -u $SVC_USER"
-  if ((ROOT_MODE)); then
+  if ((ROOT_MODE)) && [[ -n $SYSTEMCTL_HOOK ]]; then
+    note "--root: bisk migrate was not run (nothing here touches the target's database). On the target: $run_as $UNIT_BIN migrate"
+    activate_units
+  elif ((ROOT_MODE)); then
     note "--root: bisk migrate was not run and no service was enabled or started (nothing here touches the target's database or systemd). On the target: $run_as $UNIT_BIN migrate; systemctl enable --now bisk-web.service bisk-enforcer.service bisk-prune-heartbeats.timer"
   else
     say "Migrating the database (as $SVC_USER)..."
@@ -1046,9 +1062,9 @@ do_uninstall() {
   fi
   if systemd_running; then
     for unit in bisk-prune-heartbeats.timer bisk-prune-heartbeats.service bisk-enforcer.service bisk-web.service; do
-      if [[ -n $(systemctl list-unit-files --no-legend "$unit" 2>/dev/null) ]] || systemctl is-active --quiet "$unit"; then
+      if [[ -n $("$SYSTEMCTL" list-unit-files --no-legend "$unit" 2>/dev/null) ]] || "$SYSTEMCTL" is-active --quiet "$unit"; then
         say "Stopping and disabling $unit..."
-        systemctl disable --now --quiet "$unit" || warn "could not stop/disable $unit"
+        "$SYSTEMCTL" disable --now --quiet "$unit" || warn "could not stop/disable $unit"
       fi
     done
   fi
@@ -1076,7 +1092,7 @@ do_uninstall() {
   path=$(target "$STATE_PATH")
   if [[ -e $path ]]; then rm -f -- "$path"; fi
   if systemd_running && ((removed)); then
-    systemctl daemon-reload
+    "$SYSTEMCTL" daemon-reload
     changed "reloaded systemd"
   fi
 
@@ -1163,6 +1179,11 @@ main() {
   parse_flags "$@"
   if ((!ROOT_MODE)) && [[ $EUID -ne 0 ]]; then
     die "run this as root (sudo bash $0 ...): it writes /etc/bisk, systemd units and system accounts. To stage the files without root, use --root DIR."
+  fi
+  if [[ -n $SYSTEMCTL_HOOK ]]; then
+    [[ -f $SYSTEMCTL_HOOK && -x $SYSTEMCTL_HOOK ]] || die "BISK_INSTALL_SYSTEMCTL=$SYSTEMCTL_HOOK is not an executable file (it is a test hook; unset it to use systemctl)"
+    SYSTEMCTL=$SYSTEMCTL_HOOK
+    note "BISK_INSTALL_SYSTEMCTL (test hook): $SYSTEMCTL replaces systemctl, and systemd counts as running"
   fi
   if ((ROOT_MODE)); then mkdir -p -- "${ROOT:-/}"; fi
   WORK=$(mktemp -d)

@@ -2,16 +2,22 @@
 # Tests deploy/install_enforcer.sh (SPEC §7) in --root mode: every case installs
 # into a fresh staging root (mktemp -d) with the bisk executable linked in, so
 # nothing outside it changes except the system accounts it creates
-# (bisk-itest:bisk-itest, removed at the end, and bisk:bisk for the seed's
-# command line, kept). Needs root; exit 77 (skipped) otherwise.
+# (bisk-itest:bisk-itest and bisk-itest2:bisk-itest2, removed at the end, and
+# bisk:bisk for the seed's command line, kept). The service handling (enable,
+# start, restart what changed, --no-start, --uninstall) is tested through the
+# installer's test hook BISK_INSTALL_SYSTEMCTL with fake_systemctl.sh, which
+# records the calls; the host's systemd is never called. Needs root; exit 77
+# (skipped) otherwise.
 #
 #   BISK_BINARY=build/src/bisk bash tests/installer/install_enforcer_test.sh
 set -euo pipefail
+unset BISK_INSTALL_SYSTEMCTL # only the cases that mean to use the test hook set it
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 installer=$(cd "$here/../.." && pwd)/deploy/install_enforcer.sh
 bin=${BISK_BINARY:-}
 readonly test_user=bisk-itest test_group=bisk-itest
+readonly test_user2=bisk-itest2 test_group2=bisk-itest2
 
 if [[ $EUID -ne 0 ]]; then
   echo "skipped: the installer test needs root (it creates system accounts and root-owned files in a staging root)"
@@ -29,8 +35,13 @@ bin=$(readlink -f -- "$bin")
 
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/bisk-installer-test.XXXXXX")
 remove_test_accounts() {
-  if getent passwd "$test_user" >/dev/null; then userdel "$test_user"; fi
-  if getent group "$test_group" >/dev/null; then groupdel "$test_group"; fi
+  local name
+  for name in "$test_user" "$test_user2"; do
+    if getent passwd "$name" >/dev/null; then userdel "$name"; fi
+  done
+  for name in "$test_group" "$test_group2"; do
+    if getent group "$name" >/dev/null; then groupdel "$name"; fi
+  done
 }
 cleanup() {
   rm -rf -- "$scratch"
@@ -478,6 +489,276 @@ expect_rc 1 "a missing executable"
 expect_in "$err" "/srv/nowhere/bin/bisk" "the error (the path)"
 expect_in "$err" "cmake --install build --prefix /srv/nowhere" "the error (what to do)"
 expect_in "$err" "apt install" "the error (what to do)"
+ok "$current_case"
+
+# ------------------------------------------------------------------ 11
+# The service handling, through the test hook BISK_INSTALL_SYSTEMCTL: every
+# systemctl call goes to fake_systemctl.sh, which records it in $fake_log and
+# keeps which units are enabled and started in $fake_state.
+fake=$scratch/fake-systemctl
+install -m 0755 -- "$here/fake_systemctl.sh" "$fake"
+fake_state=$scratch/fake-systemd
+fake_log=$scratch/systemctl.calls
+fake_fail=
+r11=$(new_root)
+units11=$r11/etc/systemd/system
+state_file=$r11/var/lib/bisk/.installed
+host_state_before=$(stat -c '%s %Y' -- /var/lib/bisk/.installed 2>/dev/null || echo missing)
+run_fake() { # ARGS...: the installer on $r11 with the fake systemctl; its calls in $fake_log
+  : >"$fake_log"
+  rc=0
+  BISK_INSTALL_SYSTEMCTL=$fake FAKE_SYSTEMCTL_LOG=$fake_log FAKE_SYSTEMCTL_STATE=$fake_state \
+    FAKE_SYSTEMCTL_UNIT_DIR=$units11 FAKE_SYSTEMCTL_FAIL=$fake_fail \
+    bash "$installer" --root "$r11" "$@" >"$out" 2>"$err" || rc=$?
+}
+install_fake() { run_fake --app-dir /srv/bisk/app --user "$test_user" --group "$test_group" "$@"; }
+show_calls() {
+  show_output
+  echo "--- systemctl calls:"
+  cat "$fake_log"
+}
+expect_calls() { # LINE...: exactly these systemctl calls, in this order
+  local want got
+  want=$(printf '%s\n' "$@")
+  got=$(cat "$fake_log")
+  if [[ $got != "$want" ]]; then
+    show_calls >&2
+    echo "--- expected calls:" >&2
+    printf '%s\n' "$want" >&2
+    fail "the systemctl calls differ from the expected ones"
+  fi
+}
+expect_actions() { # LINE...: exactly these calls that change something (all but the queries), in order
+  local want got
+  want=$(printf '%s\n' "$@")
+  got=$(grep -vE '^(is-active|is-enabled|show|list-unit-files) ' "$fake_log" || true)
+  if [[ $got != "$want" ]]; then
+    show_calls >&2
+    echo "--- expected actions (queries left out):" >&2
+    printf '%s\n' "$want" >&2
+    fail "the systemctl actions differ from the expected ones"
+  fi
+}
+expect_active() { # UNIT...: exactly these units are started in the fake
+  local got want
+  got=$(find "$fake_state/active" -mindepth 1 -printf '%f\n' | sort)
+  want=$(printf '%s\n' "$@" | sort)
+  [[ $got == "$want" ]] || fail "started units are '${got//$'\n'/ }', expected '${want//$'\n'/ }'"
+}
+sha() { sha256sum -- "$1" | cut -d' ' -f1; }
+# What the state file records when the services run what is installed now.
+expected_state() {
+  local unit
+  printf 'binary %s\nenv %s\n' "$(sha "$r11/srv/bisk/app/bin/bisk")" "$(sha "$r11/etc/bisk/bisk.env")"
+  for unit in bisk-web.service bisk-enforcer.service bisk-prune-heartbeats.service bisk-prune-heartbeats.timer; do
+    printf '%s %s\n' "$unit" "$(sha "$units11/$unit")"
+  done
+}
+expect_state_current() {
+  [[ -f $state_file ]] || fail "no restart record at $state_file"
+  expect_stat "$state_file" 644 root:root
+  local got want
+  got=$(grep -v '^#' "$state_file")
+  want=$(expected_state)
+  if [[ $got != "$want" ]]; then
+    diff <(printf '%s\n' "$want") <(printf '%s\n' "$got") >&2 || true
+    fail "the restart record $state_file does not match the installed files (diff expected/got above)"
+  fi
+}
+restart_pair=("restart bisk-web.service" "restart bisk-enforcer.service")
+
+current_case="service handling (test hook): a bad BISK_INSTALL_SYSTEMCTL stops before any change"
+rc=0
+BISK_INSTALL_SYSTEMCTL=$scratch/no-such-systemctl bash "$installer" --root "$r11" --app-dir /srv/bisk/app \
+  --user "$test_user" --group "$test_group" >"$out" 2>"$err" || rc=$?
+expect_rc 1 "BISK_INSTALL_SYSTEMCTL naming a missing file"
+expect_in "$err" "BISK_INSTALL_SYSTEMCTL=$scratch/no-such-systemctl is not an executable file" "the error"
+[[ ! -e $r11/etc ]] || fail "a bad BISK_INSTALL_SYSTEMCTL wrote files before failing"
+ok "$current_case"
+
+current_case="service handling (a): a first install reloads, enables and starts"
+install_fake
+expect_rc 0 "first install with the fake systemctl"
+expect_calls \
+  "show -p NeedDaemonReload --value bisk-web.service" \
+  "show -p NeedDaemonReload --value bisk-enforcer.service" \
+  "show -p NeedDaemonReload --value bisk-prune-heartbeats.service" \
+  "show -p NeedDaemonReload --value bisk-prune-heartbeats.timer" \
+  "daemon-reload" \
+  "is-enabled --quiet bisk-web.service" \
+  "enable --quiet bisk-web.service" \
+  "is-enabled --quiet bisk-enforcer.service" \
+  "enable --quiet bisk-enforcer.service" \
+  "is-enabled --quiet bisk-prune-heartbeats.timer" \
+  "enable --quiet bisk-prune-heartbeats.timer" \
+  "is-active --quiet bisk-web.service" \
+  "start bisk-web.service" \
+  "is-active --quiet bisk-enforcer.service" \
+  "start bisk-enforcer.service" \
+  "is-active --quiet bisk-prune-heartbeats.timer" \
+  "start bisk-prune-heartbeats.timer"
+expect_active bisk-web.service bisk-enforcer.service bisk-prune-heartbeats.timer
+expect_state_current
+expect_in "$out" "BISK_INSTALL_SYSTEMCTL (test hook)" "the output (the hook is announced)"
+expect_in "$out" "--root: bisk migrate was not run" "the output (--root still skips migrate)"
+expect_not_in "$out" "Migrating the database" "the output (--root still skips migrate)"
+expect_not_in "$out" "no service was enabled or started" "the output (the services were handled)"
+for line in "  - reloaded systemd (units changed)" "  - enabled bisk-prune-heartbeats.timer" \
+  "  - started bisk-web.service" "  - started bisk-enforcer.service" "  - started bisk-prune-heartbeats.timer"; do
+  expect_line "$out" "$line"
+done
+leftovers=$(find "$r11" -name '.installed.*' -print)
+[[ -z $leftovers ]] || fail "temporary state files left behind: $leftovers"
+ok "$current_case"
+
+current_case="service handling (b): an identical second run calls no action"
+before=$(snapshot "$r11")
+install_fake
+expect_rc 0 "identical second run"
+expect_actions
+expect_in "$out" "Nothing changed" "the output"
+after=$(snapshot "$r11")
+if [[ $before != "$after" ]]; then
+  diff <(printf '%s\n' "$before") <(printf '%s\n' "$after") >&2 || true
+  fail "the identical run changed files under the staging root (diff above)"
+fi
+# systemd reporting a unit changed on disk (NeedDaemonReload=yes): a reload, nothing more.
+touch "$fake_state/need-daemon-reload"
+install_fake
+expect_rc 0 "run with NeedDaemonReload=yes"
+expect_actions "daemon-reload"
+ok "$current_case"
+
+current_case="service handling (c): a changed env file restarts both services, no reload"
+install_fake --runner ffmpeg_one
+expect_rc 0 "--runner ffmpeg_one"
+expect_actions "${restart_pair[@]}"
+expect_line "$out" "Restarting bisk-web.service (env file changed)..."
+expect_line "$out" "Restarting bisk-enforcer.service (env file changed)..."
+expect_line "$out" "  - restarted bisk-enforcer.service (env file changed)"
+expect_active bisk-web.service bisk-enforcer.service bisk-prune-heartbeats.timer
+expect_state_current
+# An edit by hand counts too.
+printf '# edited by the operator\n' >>"$r11/etc/bisk/bisk.env"
+install_fake
+expect_rc 0 "run after an edit by hand"
+expect_actions "${restart_pair[@]}"
+expect_state_current
+ok "$current_case"
+
+current_case="service handling (d): a new bisk executable restarts both services"
+# A different file at the same path: a script that runs the real executable.
+rm -f -- "$r11/srv/bisk/app/bin/bisk"
+printf '#!/bin/sh\n# a new build of bisk\nexec %q "$@"\n' "$bin" >"$r11/srv/bisk/app/bin/bisk"
+chmod 0755 -- "$r11/srv/bisk/app/bin/bisk"
+install_fake
+expect_rc 0 "run with a new executable"
+expect_actions "${restart_pair[@]}"
+expect_line "$out" "Restarting bisk-web.service (bisk executable changed)..."
+expect_line "$out" "Restarting bisk-enforcer.service (bisk executable changed)..."
+expect_state_current
+ok "$current_case"
+
+current_case="service handling (e): a changed unit reloads and restarts only its service"
+# As an older installer would have left it: another bisk-enforcer.service,
+# started with that content.
+enforcer11=$units11/bisk-enforcer.service
+printf '# written by an older installer\n' >>"$enforcer11"
+sed -i "s/^bisk-enforcer\.service .*/bisk-enforcer.service $(sha "$enforcer11")/" "$state_file"
+install_fake
+expect_rc 0 "run with an outdated bisk-enforcer.service"
+expect_actions "daemon-reload" "restart bisk-enforcer.service"
+expect_line "$out" "Restarting bisk-enforcer.service (unit changed)..."
+expect_not_in "$enforcer11" "older installer" "the rewritten unit"
+expect_state_current
+# The timer's unit: the timer alone.
+timer11=$units11/bisk-prune-heartbeats.timer
+printf '# written by an older installer\n' >>"$timer11"
+sed -i "s/^bisk-prune-heartbeats\.timer .*/bisk-prune-heartbeats.timer $(sha "$timer11")/" "$state_file"
+install_fake
+expect_rc 0 "run with an outdated timer"
+expect_actions "daemon-reload" "restart bisk-prune-heartbeats.timer"
+expect_state_current
+# Another account changes the three service units: both services, not the timer.
+run_fake --app-dir /srv/bisk/app --user "$test_user2" --group "$test_group2"
+expect_rc 0 "--user/--group $test_user2"
+expect_actions "daemon-reload" "${restart_pair[@]}"
+expect_line "$out" "Restarting bisk-web.service (unit changed)..."
+expect_line "$out" "Restarting bisk-enforcer.service (unit changed)..."
+expect_state_current
+ok "$current_case"
+
+current_case="service handling (f): --no-start restarts nothing and says what needs a restart"
+cp -p -- "$state_file" "$scratch/state-before-no-start"
+install_fake --no-start # back to $test_user: the service units change
+expect_rc 0 "--no-start after a change"
+expect_actions "daemon-reload"
+expect_in "$out" "--no-start: nothing was started or restarted" "the --no-start output"
+expect_line "$out" "note: bisk-web.service is running but needs a restart (unit changed): systemctl restart bisk-web.service"
+expect_line "$out" "note: bisk-enforcer.service is running but needs a restart (unit changed): systemctl restart bisk-enforcer.service"
+expect_not_in "$out" "bisk-prune-heartbeats.timer is running but needs a restart" "the --no-start output"
+cmp -s -- "$state_file" "$scratch/state-before-no-start" || fail "--no-start rewrote the restart record"
+# The timer too, when its unit changed.
+printf '# written by an older installer\n' >>"$timer11"
+sed -i "s/^bisk-prune-heartbeats\.timer .*/bisk-prune-heartbeats.timer $(sha "$timer11")/" "$state_file"
+install_fake --no-start
+expect_rc 0 "--no-start after a timer change"
+expect_actions "daemon-reload"
+expect_line "$out" "note: bisk-prune-heartbeats.timer is running but needs a restart (unit changed): systemctl restart bisk-prune-heartbeats.timer"
+expect_line "$out" "note: bisk-web.service is running but needs a restart (unit changed): systemctl restart bisk-web.service"
+install_fake
+expect_rc 0 "normal run after --no-start"
+expect_actions "${restart_pair[@]}" "restart bisk-prune-heartbeats.timer"
+expect_line "$out" "Restarting bisk-web.service (unit changed)..."
+expect_line "$out" "Restarting bisk-prune-heartbeats.timer (unit changed)..."
+expect_state_current
+# --no-start with stopped services starts none of them.
+rm -f -- "$fake_state/active/"*
+install_fake --no-start
+expect_rc 0 "--no-start with the services stopped"
+expect_actions
+expect_not_in "$out" "needs a restart" "the --no-start output (nothing runs)"
+install_fake
+expect_rc 0 "normal run after --no-start with the services stopped"
+expect_actions "start bisk-web.service" "start bisk-enforcer.service" "start bisk-prune-heartbeats.timer"
+ok "$current_case"
+
+current_case="service handling: a failed restart stops the run and keeps the old record"
+cp -p -- "$state_file" "$scratch/state-before-fail"
+fake_fail="restart bisk-web.service"
+install_fake --runner ffmpeg_all
+fake_fail=
+expect_rc 1 "a failing restart"
+expect_actions "restart bisk-web.service"
+expect_in "$err" "bisk-web.service failed to restart; see: systemctl status bisk-web.service; journalctl -u bisk-web.service -n 50" "the error"
+expect_not_in "$err" ".service.service" "the error"
+cmp -s -- "$state_file" "$scratch/state-before-fail" || fail "a failed restart updated the restart record"
+install_fake
+expect_rc 0 "the run after a failed restart"
+expect_actions "${restart_pair[@]}"
+expect_state_current
+ok "$current_case"
+
+current_case="service handling (g): --uninstall stops and disables every unit, then reloads"
+run_fake --uninstall
+expect_rc 0 "--uninstall with the fake systemctl"
+expect_actions \
+  "disable --now --quiet bisk-prune-heartbeats.timer" \
+  "disable --now --quiet bisk-prune-heartbeats.service" \
+  "disable --now --quiet bisk-enforcer.service" \
+  "disable --now --quiet bisk-web.service" \
+  "daemon-reload"
+expect_active
+[[ -z $(ls -- "$fake_state/enabled") ]] || fail "units still enabled: $(ls -- "$fake_state/enabled")"
+[[ ! -e $state_file ]] || fail "--uninstall left the restart record"
+expect_line "$out" "Stopping and disabling bisk-enforcer.service..."
+expect_line "$out" "  - reloaded systemd"
+run_fake --uninstall
+expect_rc 0 "a second --uninstall"
+expect_actions
+expect_in "$out" "Nothing to uninstall" "the second --uninstall's output"
+host_state_after=$(stat -c '%s %Y' -- /var/lib/bisk/.installed 2>/dev/null || echo missing)
+[[ $host_state_before == "$host_state_after" ]] || fail "the host's /var/lib/bisk/.installed changed ($host_state_before -> $host_state_after)"
 ok "$current_case"
 
 echo "all installer cases passed"
