@@ -192,9 +192,6 @@ class DemoChild {
   DemoChild& operator=(const DemoChild&) = delete;
   ~DemoChild() { stop(5s); }  // only on an error path: the demo stops its children in order
 
-  const std::string& name() const { return name_; }
-  bool running() const { return !status_; }
-
   // True (and the status kept) when the child has exited.
   bool exited() {
     if (status_) return true;
