@@ -168,12 +168,6 @@ std::string last_lines(const std::string& path, int count) {
   return text;
 }
 
-std::string describe(int status) {
-  if (WIFEXITED(status)) return "exited with code " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) return std::string("was killed by ") + ::strsignal(WTERMSIG(status));
-  return "stopped";
-}
-
 // `bisk serve` or `bisk run-enforcer`, a child in a session of its own so a
 // Ctrl-C in the terminal reaches only the demo, which stops it in order.
 class DemoChild {
@@ -197,7 +191,7 @@ class DemoChild {
     if (status_) return true;
     int status = 0;
     if (::waitpid(identity_.pid, &status, WNOHANG) != identity_.pid) return false;
-    status_ = status;
+    status_ = exit_status_of(status);
     return true;
   }
 
@@ -212,11 +206,11 @@ class DemoChild {
     int status = 0;
     while (::waitpid(identity_.pid, &status, 0) < 0 && errno == EINTR) {
     }
-    status_ = status;
+    status_ = exit_status_of(status);
   }
 
   std::string failure_report() const {
-    return name_ + " " + (status_ ? describe(*status_) : "failed") + "; the end of its log:\n" +
+    return name_ + " " + (status_ ? describe_exit(*status_) : "failed") + "; the end of its log:\n" +
            last_lines(log_path_, 20);
   }
 
@@ -224,7 +218,7 @@ class DemoChild {
   std::string name_;
   std::string log_path_;
   ProcessIdentity identity_;
-  std::optional<int> status_;
+  std::optional<ExitStatus> status_;
 };
 
 bool serve_answers(int port) {

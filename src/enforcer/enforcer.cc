@@ -62,15 +62,6 @@ std::string hex_digest(std::string_view text, std::size_t bytes) {
   return hex;
 }
 
-std::string describe_exit(const ExitStatus& status) {
-  if (status.signal) {
-    const char* name = sigabbrev_np(*status.signal);
-    return "killed by signal " + std::to_string(*status.signal) + (name ? std::string(" (SIG") + name + ")" : "");
-  }
-  if (status.code) return "exited with code " + std::to_string(*status.code);
-  return "exited (status unknown: adopted from a previous enforcer)";
-}
-
 std::string seconds_text(std::chrono::milliseconds delay) {
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, "%.1f s", static_cast<double>(delay.count()) / 1000.0);

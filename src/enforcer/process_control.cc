@@ -305,6 +305,20 @@ std::optional<long long> option_value(const std::vector<std::string>& argv, std:
 
 }  // namespace
 
+std::string describe_exit(const ExitStatus& status) {
+  if (status.signal) {
+    const char* name = sigabbrev_np(*status.signal);
+    return "killed by signal " + std::to_string(*status.signal) + (name ? std::string(" (SIG") + name + ")" : "");
+  }
+  if (status.code) return "exited with code " + std::to_string(*status.code);
+  return "exited (status unknown: adopted from a previous enforcer)";
+}
+
+ExitStatus exit_status_of(int wait_status) {
+  if (WIFSIGNALED(wait_status)) return ExitStatus{.code = {}, .signal = WTERMSIG(wait_status)};
+  return ExitStatus{.code = WEXITSTATUS(wait_status), .signal = {}};
+}
+
 std::optional<long long> process_start_time(int pid) {
   const auto stat = read_stat(pid);
   if (!stat) return std::nullopt;

@@ -61,6 +61,11 @@ struct ExitStatus {
   std::optional<int> code = {};    // set when it exited
   std::optional<int> signal = {};  // set when a signal ended it
 };
+// "exited with code 1", "killed by signal 9 (SIGKILL)"; neither set means a
+// process we watched but did not reap (adopted from a previous enforcer).
+std::string describe_exit(const ExitStatus& status);
+// The ExitStatus of a waitpid() status word.
+ExitStatus exit_status_of(int wait_status);
 struct ChildExit {
   int pid = 0;
   ExitStatus status = {};

@@ -337,6 +337,22 @@ TEST_F(ProcessControlTest, ReapExitedChildReportsASignalAndNeverBlocks) {
   EXPECT_TRUE(has_no_children());
 }
 
+TEST(ExitStatusTest, WaitStatusWordsAreDescribedAsTheEnforcerLogsThem) {
+  const ProcessIdentity exits =
+      spawn_process(SpawnSpec{.argv = {"/bin/sh", "-c", "exit 3"}, .env = {}, .log_path = "/dev/null"});
+  int status = 0;
+  ASSERT_EQ(::waitpid(exits.pid, &status, 0), exits.pid);
+  EXPECT_EQ(describe_exit(exit_status_of(status)), "exited with code 3");
+
+  const ProcessIdentity sleeper =
+      spawn_process(SpawnSpec{.argv = {"/bin/sleep", "30"}, .env = {}, .log_path = "/dev/null"});
+  ASSERT_TRUE(signal_group(sleeper, SIGKILL));
+  ASSERT_EQ(::waitpid(sleeper.pid, &status, 0), sleeper.pid);
+  EXPECT_EQ(describe_exit(exit_status_of(status)), "killed by signal 9 (SIGKILL)");
+
+  EXPECT_EQ(describe_exit(ExitStatus{}), "exited (status unknown: adopted from a previous enforcer)");
+}
+
 TEST_F(ProcessControlTest, ParentDeathSignalEndsTheChildWhenItsSpawnerDies) {
   // A forked middle process spawns the sleeper and dies at once: the sleeper
   // (reparented to this subreaper) must get the signal, not live on.
