@@ -630,6 +630,25 @@ SystemCallArchitectures=native
 # AF_NETLINK: interface lookups by libc and FFmpeg.
 RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK'
 
+# The service account every unit runs as (set by the flags, so a function).
+run_as() {
+  cat <<EOF
+User=$SVC_USER
+Group=$SVC_GROUP
+# Files it creates (SQLite, media, logs) are not readable by other users.
+UMask=0027
+EOF
+}
+
+# bisk serve and bisk run-enforcer alike.
+RESTART_ON_FAILURE='# Not "always": exit 0 after SIGTERM is a clean stop.
+Restart=on-failure
+RestartSec=3
+# Exit status 2 is a configuration error (e.g. a bad BISK_RUNNER_IMPL, or ffmpeg
+# missing with BISK_STRICT_BINARIES=1): restarting cannot fix it. Fix the env
+# file (bisk config shows the problem), then systemctl start the unit.
+RestartPreventExitStatus=2'
+
 unit_header() {
   cat <<EOF
 # Written by $PROG; running it again rewrites this file.
@@ -652,15 +671,8 @@ Type=simple
 # trailing "# comment" in the value. The web server and the runners read the
 # heartbeat key from the same file, so they always agree.
 ExecStart=$UNIT_BIN --env-file $ENV_PATH serve
-User=$SVC_USER
-Group=$SVC_GROUP
-# Files it creates (SQLite, media) are not readable by other users.
-UMask=0027
-Restart=on-failure
-RestartSec=3
-# Exit status 2 is a configuration error: restarting cannot fix it. Fix the
-# env file (bisk config shows the problem), then systemctl start bisk-web.service.
-RestartPreventExitStatus=2
+$(run_as)
+$RESTART_ON_FAILURE
 $HARDENING
 
 [Install]
@@ -687,15 +699,8 @@ WatchdogSec=60
 # bisk reads $ENV_PATH itself (no EnvironmentFile=: systemd would keep a
 # trailing "# comment" in the value).
 ExecStart=$UNIT_BIN --env-file $ENV_PATH run-enforcer
-User=$SVC_USER
-Group=$SVC_GROUP
-UMask=0027
-# Not "always": exit 0 after SIGTERM is a clean stop.
-Restart=on-failure
-RestartSec=3
-# Exit status 2 is a configuration error (e.g. a bad BISK_RUNNER_IMPL, or
-# ffmpeg missing with BISK_STRICT_BINARIES=1): restarting cannot fix it.
-RestartPreventExitStatus=2
+$(run_as)
+$RESTART_ON_FAILURE
 # SIGTERM goes to the enforcer only: it stops its runners itself (SIGTERM,
 # BISK_STOP_GRACE = 10 s, then SIGKILL) and records why. Whatever is still in
 # the cgroup after TimeoutStopSec gets SIGKILL. (The default control-group
@@ -727,9 +732,7 @@ After=network-online.target postgresql.service
 # Started by bisk-prune-heartbeats.timer; systemctl start it to prune now.
 Type=oneshot
 ExecStart=$UNIT_BIN --env-file $ENV_PATH prune-heartbeats --days 3
-User=$SVC_USER
-Group=$SVC_GROUP
-UMask=0027
+$(run_as)
 $HARDENING
 EOF
 }
