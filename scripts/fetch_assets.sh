@@ -246,8 +246,12 @@ fetch_media() {
 make_demo() {
   local demo_dir="$dir/demo" video="$dir/demo/demo_camera.mp4"
   mkdir -p "$demo_dir/students"
-  install -m 0644 "$media_dir/grace_hopper_512x512.jpg" "$demo_dir/students/grace_hopper.jpg"
-  install -m 0644 "$media_dir/astronaut.png" "$demo_dir/students/eileen_collins.png"
+  # Copied only when different, so a second run leaves the directory untouched.
+  local photo
+  for photo in grace_hopper_512x512.jpg:grace_hopper.jpg astronaut.png:eileen_collins.png; do
+    cmp -s "$media_dir/${photo%%:*}" "$demo_dir/students/${photo#*:}" ||
+      install -m 0644 "$media_dir/${photo%%:*}" "$demo_dir/students/${photo#*:}"
+  done
   if [[ -s "$video" ]]; then
     log "demo: present ($demo_dir)"
     return
